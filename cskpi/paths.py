@@ -20,3 +20,8 @@ def raw_dir() -> Path:
 def warehouse_path() -> Path:
     """The DuckDB file dbt writes; readers never open it (they use the serving copy)."""
     return Path(os.environ.get("CSKPI_DUCKDB_PATH", project_dir() / "data" / "warehouse" / "cskpi.duckdb"))
+
+
+def serving_dir() -> Path:
+    """Published, read-only copies for analysts and BI tools (``current`` points at the live version)."""
+    return Path(os.environ.get("CSKPI_SERVING_DIR", project_dir() / "data" / "serving"))

@@ -1,0 +1,54 @@
+# Two commands do everything: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+export DBT_PROFILES_DIR := $(CURDIR)
+export CSKPI_PROJECT_DIR := $(CURDIR)
+export CSKPI_RAW_DIR ?= $(CURDIR)/data/raw
+export CSKPI_DUCKDB_PATH ?= $(CURDIR)/data/warehouse/cskpi.duckdb
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+# The demo data set: five markets from Jan 2024 to Mar 2025, covering both case studies and their fixes.
+DEMO_ARGS ?= --start 2024-01-01 --days 456 --markets RO,PL,HU,CZ,DE --scale 1.0 --seed 42
+
+.PHONY: setup data run build test lint ui docs clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+# Generated once; delete data/raw (or run `make clean`) to regenerate.
+$(CSKPI_RAW_DIR)/_manifest.json: | setup
+	$(BIN)/cskpi generate --out $(CSKPI_RAW_DIR) $(DEMO_ARGS)
+
+data: $(CSKPI_RAW_DIR)/_manifest.json
+
+run: setup data
+	$(BIN)/cskpi run
+	$(BIN)/cskpi report
+
+build: setup data
+	$(BIN)/cskpi build
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/sqlfluff lint models macros tests/dbt
+
+test: setup lint
+	$(BIN)/pytest
+
+ui: setup
+	mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
+	$(BIN)/dagster dev -m orchestration.definitions
+
+docs: setup
+	$(BIN)/dbt docs generate
+
+clean:
+	rm -rf data target logs .dagster_home

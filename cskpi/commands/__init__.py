@@ -1,0 +1,1 @@
+"""Sub-commands of the ``cskpi`` CLI, one module each."""

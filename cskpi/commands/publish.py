@@ -1,0 +1,42 @@
+"""``cskpi publish`` and ``cskpi rollback``: manage the read-only serving copies."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import uuid
+
+from cskpi import paths
+from cskpi.publish import publish, rollback
+
+
+def _publish(args: argparse.Namespace) -> int:
+    try:
+        version = publish(
+            paths.warehouse_path(), paths.serving_dir(), args.run_id or f"manual-{uuid.uuid4().hex[:8]}", keep=args.keep
+        )
+    except (FileNotFoundError, LookupError) as exc:
+        print(f"cskpi publish: {exc}", file=sys.stderr)
+        return 1
+    rows = sum(t.row_count for t in version.tables)
+    print(f"published version {version.version_id}: {len(version.tables)} tables, {rows} rows -> {version.path}")
+    return 0
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    try:
+        restored = rollback(paths.serving_dir())
+    except LookupError as exc:
+        print(f"cskpi rollback: {exc}", file=sys.stderr)
+        return 1
+    print(f"serving database rolled back to version {restored}")
+    return 0
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("publish", help="copy the marts into a new read-only serving version and swap it in")
+    p.add_argument("--run-id", help="run id recorded in the version table")
+    p.add_argument("--keep", type=int, default=3, help="versions to keep (default 3)")
+    p.set_defaults(func=_publish)
+    r = sub.add_parser("rollback", help="make the previous serving version current again")
+    r.set_defaults(func=_rollback)

@@ -1,0 +1,35 @@
+"""``cskpi report``: the monthly KPI summary in the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from cskpi import paths
+from cskpi.report import report
+
+
+def _month(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        raise argparse.ArgumentTypeError(f"month must look like 2024-10, got {value!r}")
+    return value
+
+
+def _run(args: argparse.Namespace) -> int:
+    database = Path(args.database) if args.database else paths.warehouse_path()
+    try:
+        print(report(database, args.month, args.market))
+    except (FileNotFoundError, LookupError) as exc:
+        print(f"cskpi report: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="print the monthly KPI summary per market")
+    p.add_argument("--market", help="only this market, e.g. PL")
+    p.add_argument("--month", type=_month, help="month as YYYY-MM (default: the latest month)")
+    p.add_argument("--database", help="DuckDB file to read (default: the warehouse)")
+    p.set_defaults(func=_run)

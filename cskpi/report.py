@@ -1,0 +1,115 @@
+"""The KPI summary printed at the end of ``make run`` and by ``cskpi report``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+# The KPIs shown in the terminal summary, in reading order.
+SUMMARY_KPIS: tuple[str, ...] = (
+    "service_level",
+    "avg_speed_of_answer",
+    "call_abandonment_rate",
+    "avg_call_duration",
+    "first_contact_resolution",
+    "repeat_contact_rate",
+    "csat",
+    "nps",
+    "first_response_time",
+    "escalation_rate",
+    "pre_sales_share",
+    "interactions_per_order",
+    "cost_per_interaction",
+)
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    market_code: str
+    kpi_code: str
+    value: float | None
+    previous: float | None
+    target: float | None
+    meets_target: bool | None
+    unit: str
+
+
+def latest_month(con: duckdb.DuckDBPyConnection) -> str:
+    row = con.execute(
+        "select max(period_start) from kpi_metrics where period_grain = 'month' and channel = 'all'"
+    ).fetchone()
+    if row is None or row[0] is None:
+        raise LookupError("kpi_metrics has no monthly rows; build the warehouse first (make run)")
+    return str(row[0])[:7]
+
+
+def fetch(con: duckdb.DuckDBPyConnection, month: str, market: str | None) -> list[KpiRow]:
+    """Monthly KPI values of ``month`` (YYYY-MM) with the previous month's value."""
+    month_start = f"{month}-01"
+    sql = """
+        with cur as (
+            select market_code, kpi_code, value, target, meets_target, unit, period_start
+            from kpi_metrics
+            where period_grain = 'month' and channel = 'all' and period_start = cast(? as date)
+        ),
+        prev as (
+            select market_code, kpi_code, value
+            from kpi_metrics
+            where period_grain = 'month' and channel = 'all'
+              and period_start = cast(cast(? as date) - interval 1 month as date)
+        )
+        select cur.market_code, cur.kpi_code, cur.value, prev.value, cur.target, cur.meets_target, cur.unit
+        from cur left join prev using (market_code, kpi_code)
+        where (? is null or cur.market_code = ?)
+        order by cur.market_code, cur.kpi_code
+    """
+    rows = con.execute(sql, [month_start, month_start, market, market]).fetchall()
+    return [KpiRow(*r) for r in rows]
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "percent":
+        return f"{value:5.1f}%"
+    if unit == "seconds":
+        return f"{value:6.0f}s"
+    return f"{value:7.2f}"
+
+
+def render(rows: list[KpiRow], month: str) -> str:
+    markets = sorted({r.market_code for r in rows})
+    by_key = {(r.market_code, r.kpi_code): r for r in rows}
+    width = 16
+    lines = [f"KPI summary for {month} (channel all; * = misses target, change vs previous month)"]
+    lines.append(f"{'kpi':<26}" + "".join(f"{m:>{width}}" for m in markets))
+    for kpi in SUMMARY_KPIS:
+        cells = []
+        for m in markets:
+            r = by_key.get((m, kpi))
+            if r is None:
+                cells.append(f"{'n/a':>{width}}")
+                continue
+            mark = "*" if r.meets_target is False else " "
+            delta = ""
+            if r.value is not None and r.previous is not None:
+                delta = f"{r.value - r.previous:+.1f}"
+            cells.append(f"{_fmt(r.value, r.unit) + mark + ' ' + delta:>{width}}")
+        lines.append(f"{kpi:<26}" + "".join(cells))
+    return "\n".join(lines)
+
+
+def report(database: Path, month: str | None = None, market: str | None = None) -> str:
+    if not database.exists():
+        raise FileNotFoundError(f"no warehouse at {database}; run `make run` first")
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        month = month or latest_month(con)
+        rows = fetch(con, month, market)
+    finally:
+        con.close()
+    if not rows:
+        raise LookupError(f"no KPI rows for month {month}" + (f" and market {market}" if market else ""))
+    return render(rows, month)

@@ -1,0 +1,77 @@
+"""The CLI wiring, dbt argument building and the terminal KPI report."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+from cskpi.cli import build_parser, main
+from cskpi.commands.build import build_args
+from cskpi.report import SUMMARY_KPIS, report
+
+
+def test_every_command_is_registered():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert {"generate", "build", "run", "publish", "rollback", "report"} <= set(sub.choices)
+
+
+def test_build_args_are_pure_and_complete():
+    assert build_args(None, False, None) == ["build"]
+    assert build_args("staging+", True, '{"fcr_window_days": 3}') == [
+        "build",
+        "--select",
+        "staging+",
+        "--full-refresh",
+        "--vars",
+        json.dumps({"fcr_window_days": 3}),
+    ]
+    with pytest.raises(json.JSONDecodeError):
+        build_args(None, False, "{not json")
+
+
+def _kpi_db(path):
+    con = duckdb.connect(str(path))
+    con.execute(
+        """create table kpi_metrics (period_grain varchar, period_start date, market_code varchar, channel varchar,
+           kpi_code varchar, numerator double, denominator double, value double, unit varchar, target double,
+           meets_target boolean)"""
+    )
+    rows = [
+        ("month", "2024-09-01", "PL", "all", "csat", 70, 100, 70.0, "percent", 85, False),
+        ("month", "2024-10-01", "PL", "all", "csat", 66, 100, 66.0, "percent", 85, False),
+        ("month", "2024-10-01", "PL", "all", "service_level", 95, 100, 95.0, "percent", 80, True),
+        ("month", "2024-10-01", "RO", "all", "csat", 88, 100, 88.0, "percent", 85, True),
+        ("day", "2024-10-05", "RO", "all", "csat", 1, 1, 100.0, "percent", 85, True),
+    ]
+    con.executemany("insert into kpi_metrics values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.close()
+
+
+def test_report_shows_latest_month_targets_and_change(tmp_path):
+    db = tmp_path / "w.duckdb"
+    _kpi_db(db)
+    text = report(db)
+    assert "2024-10" in text
+    csat = next(line for line in text.splitlines() if line.startswith("csat"))
+    assert "66.0%*" in csat and "-4.0" in csat  # misses target, down 4 points on September
+    assert "88.0%" in csat
+    assert all(k in text for k in SUMMARY_KPIS)
+
+
+def test_report_filters_market_and_month(tmp_path):
+    db = tmp_path / "w.duckdb"
+    _kpi_db(db)
+    text = report(db, month="2024-09", market="PL")
+    assert "RO" not in text.splitlines()[1]
+    with pytest.raises(LookupError, match="no KPI rows"):
+        report(db, month="2023-01")
+
+
+def test_report_cli_errors_are_actionable(tmp_path, capsys):
+    assert main(["report", "--database", str(tmp_path / "missing.duckdb")]) == 1
+    assert "make run" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["report", "--month", "2024-13"])

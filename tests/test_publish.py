@@ -1,0 +1,153 @@
+"""Atomic publish, versions, rollback and readers during a refresh."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cskpi.cli import main
+from cskpi.publish import (
+    CURRENT,
+    DATABASE_FILE,
+    current_version,
+    list_versions,
+    publish,
+    rollback,
+)
+
+T0 = datetime(2025, 1, 1, 2, 0, tzinfo=UTC)
+
+
+def make_warehouse(path: Path, rows: int) -> None:
+    con = duckdb.connect(str(path))
+    con.execute(
+        "create or replace table kpi_metrics as select range as i, "
+        "case when range % 3 = 0 then 'day' when range % 3 = 1 then 'week' else 'month' end as period_grain,"
+        " range * 0.5 as value from range(?)",
+        [rows],
+    )
+    con.execute("create or replace table fct_calls as select range as call_id from range(?)", [rows * 2])
+    con.execute("create or replace table dim_markets as select 'RO' as market_code")
+    con.execute("create or replace table stg_shop__customers as select 'secret@example.com' as email")
+    con.execute("create or replace table fct_quarantined_rows as select 'x' as raw_row")
+    con.close()
+
+
+def read_current(serving: Path) -> dict[str, int]:
+    con = duckdb.connect(str(serving / CURRENT / DATABASE_FILE), read_only=True)
+    try:
+        return dict(con.execute("select table_name, row_count from serving_tables").fetchall())
+    finally:
+        con.close()
+
+
+def test_publish_copies_only_marts_with_version_table(tmp_path):
+    wh, serving = tmp_path / "wh.duckdb", tmp_path / "serving"
+    make_warehouse(wh, 30)
+    v = publish(wh, serving, "run-1", now=T0)
+    assert current_version(serving) == v.version_id
+    counts = read_current(serving)
+    assert counts == {"kpi_metrics": 30, "fct_calls": 60, "dim_markets": 1}
+    con = duckdb.connect(str(serving / CURRENT / DATABASE_FILE), read_only=True)
+    tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    assert "stg_shop__customers" not in tables and "fct_quarantined_rows" not in tables
+    assert con.execute("select run_id from serving_versions").fetchone() == ("run-1",)
+    con.close()
+    parquet = serving / CURRENT / "parquet"
+    assert (parquet / "fct_calls.parquet").exists()
+    grains = sorted(p.name for p in (parquet / "kpi_metrics").iterdir())
+    assert grains == ["period_grain=day", "period_grain=month", "period_grain=week"]
+    n = duckdb.connect().execute(f"select count(*) from read_parquet('{parquet}/kpi_metrics/*/*.parquet')").fetchone()[0]
+    assert n == 30
+
+
+def test_identical_input_gives_identical_checksums(tmp_path):
+    wh, serving = tmp_path / "wh.duckdb", tmp_path / "serving"
+    make_warehouse(wh, 50)
+    a = publish(wh, serving, "run-1", now=T0)
+    b = publish(wh, serving, "run-2", now=T0 + timedelta(days=1))
+    assert {t.name: t.checksum for t in a.tables} == {t.name: t.checksum for t in b.tables}
+    make_warehouse(wh, 51)
+    c = publish(wh, serving, "run-3", now=T0 + timedelta(days=2))
+    assert {t.name: t.checksum for t in c.tables} != {t.name: t.checksum for t in b.tables}
+
+
+def test_keep_prunes_and_rollback_restores_previous(tmp_path):
+    wh, serving = tmp_path / "wh.duckdb", tmp_path / "serving"
+    ids = []
+    for day in range(4):
+        make_warehouse(wh, 10 + day)
+        ids.append(publish(wh, serving, f"run-{day}", keep=2, now=T0 + timedelta(days=day)).version_id)
+    assert list_versions(serving) == ids[-2:]
+    assert read_current(serving)["kpi_metrics"] == 13
+    assert rollback(serving) == ids[-2]
+    assert read_current(serving)["kpi_metrics"] == 12
+    with pytest.raises(LookupError, match="oldest"):
+        rollback(serving)
+
+
+def test_failed_publish_leaves_current_untouched(tmp_path):
+    wh, serving = tmp_path / "wh.duckdb", tmp_path / "serving"
+    make_warehouse(wh, 10)
+    good = publish(wh, serving, "good", now=T0)
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    with pytest.raises(LookupError, match="no mart tables"):
+        publish(empty, serving, "bad", now=T0 + timedelta(days=1))
+    assert current_version(serving) == good.version_id
+    assert read_current(serving)["kpi_metrics"] == 10
+
+
+def _reader(db_link: str, stop_at: float, queue: mp.Queue) -> None:
+    reads, errors = 0, []
+    while time.monotonic() < stop_at:
+        try:
+            con = duckdb.connect(db_link, read_only=True)
+            expected = dict(con.execute("select table_name, row_count from serving_tables").fetchall())
+            for name, count in expected.items():
+                actual = con.execute(f'select count(*) from "{name}"').fetchone()[0]
+                if actual != count:
+                    errors.append(f"{name}: {actual} != {count}")
+            con.close()
+            reads += 1
+        except duckdb.Error as exc:
+            errors.append(repr(exc))
+    queue.put((reads, errors))
+
+
+def test_reader_always_sees_one_complete_version(tmp_path):
+    wh, serving = tmp_path / "wh.duckdb", tmp_path / "serving"
+    make_warehouse(wh, 1000)
+    publish(wh, serving, "first", now=T0)
+    queue: mp.Queue = mp.get_context("spawn").Queue()
+    proc = mp.get_context("spawn").Process(
+        target=_reader, args=(str(serving / CURRENT / DATABASE_FILE), time.monotonic() + 8, queue)
+    )
+    proc.start()
+    for day in range(1, 6):
+        make_warehouse(wh, 1000 + day * 137)
+        publish(wh, serving, f"run-{day}", keep=2, now=T0 + timedelta(days=day))
+    reads, errors = queue.get(timeout=60)
+    proc.join(timeout=30)
+    assert errors == []
+    assert reads > 5
+
+
+def test_cli_publish_and_rollback(tmp_path, monkeypatch, capsys):
+    wh, serving = tmp_path / "wh.duckdb", tmp_path / "serving"
+    monkeypatch.setenv("CSKPI_DUCKDB_PATH", str(wh))
+    monkeypatch.setenv("CSKPI_SERVING_DIR", str(serving))
+    assert main(["publish"]) == 1
+    assert "build it first" in capsys.readouterr().err
+    make_warehouse(wh, 5)
+    assert main(["publish", "--run-id", "a"]) == 0
+    assert main(["rollback"]) == 1
+    make_warehouse(wh, 6)
+    assert main(["publish", "--run-id", "b"]) == 0
+    assert main(["rollback"]) == 0
+    assert read_current(serving)["kpi_metrics"] == 5
