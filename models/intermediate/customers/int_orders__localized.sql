@@ -1,0 +1,62 @@
+-- One row per order with the local order date of its market and the EUR amount
+-- (monthly FX rate of the order's local month).
+
+with
+
+orders as (
+
+    select * from {{ ref('stg_shop__orders') }}
+
+),
+
+markets as (
+
+    select * from {{ ref('markets') }}
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('fx_rates_monthly') }}
+
+),
+
+localized as (
+
+    select
+        orders.order_id,
+        orders.customer_id,
+        orders.market_code,
+        orders.ordered_at,
+        {{ to_local_timestamp('orders.ordered_at', 'markets.timezone') }} as ordered_at_local,
+        orders.status,
+        orders.currency,
+        orders.total_amount
+    from orders
+    left join markets
+        on orders.market_code = markets.market_code
+
+),
+
+final as (
+
+    select
+        localized.order_id,
+        localized.customer_id,
+        localized.market_code,
+        localized.ordered_at,
+        localized.ordered_at_local,
+        cast(localized.ordered_at_local as date) as ordered_date_local,
+        localized.status,
+        localized.currency,
+        localized.total_amount,
+        localized.total_amount * fx_rates.eur_per_unit as total_amount_eur
+    from localized
+    left join fx_rates
+        on
+            localized.currency = fx_rates.currency
+            and {{ month_start('localized.ordered_at_local') }} = fx_rates.rate_month
+
+)
+
+select * from final

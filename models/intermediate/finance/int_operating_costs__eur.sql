@@ -1,0 +1,36 @@
+-- Operating costs converted to EUR with the FX rate of the cost month.
+
+with
+
+costs as (
+
+    select * from {{ ref('stg_finance__operating_costs') }}
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('fx_rates_monthly') }}
+
+),
+
+final as (
+
+    select
+        costs.operating_cost_id,
+        costs.cost_month,
+        costs.market_code,
+        costs.cost_type,
+        costs.amount,
+        costs.currency,
+        fx_rates.eur_per_unit,
+        costs.amount * fx_rates.eur_per_unit as amount_eur
+    from costs
+    left join fx_rates
+        on
+            costs.currency = fx_rates.currency
+            and costs.cost_month = fx_rates.rate_month
+
+)
+
+select * from final

@@ -1,0 +1,242 @@
+-- One row per ticket with the SPEC §4 ticket facts derived from its events:
+-- first public agent reply, solved/reopened/escalated flags, internal waiting time,
+-- handled/resolved flags, resolution time and the first-reply threshold check.
+
+{%- set thresholds = var('ticket_first_reply_seconds') %}
+
+with
+
+tickets as (
+
+    select * from {{ ref('stg_helpdesk__tickets') }}
+
+),
+
+events as (
+
+    select * from {{ ref('stg_helpdesk__ticket_events') }}
+
+),
+
+markets as (
+
+    select * from {{ ref('markets') }}
+
+),
+
+public_agent_replies as (
+
+    select
+        ticket_id,
+        event_at,
+        agent_id,
+        row_number() over (
+            partition by ticket_id
+            order by event_at, event_id
+        ) as reply_number
+    from events
+    where
+        event_type = 'agent_reply'
+        and is_public
+
+),
+
+first_public_reply as (
+
+    select
+        ticket_id,
+        event_at as first_public_reply_at,
+        agent_id as first_reply_agent_id
+    from public_agent_replies
+    where reply_number = 1
+
+),
+
+public_reply_counts as (
+
+    select
+        ticket_id,
+        count(*) as public_agent_reply_count
+    from public_agent_replies
+    group by ticket_id
+
+),
+
+event_flags as (
+
+    select
+        ticket_id,
+        max(
+            case
+                when event_type = 'status_change' and status_to = 'solved' then 1
+                else 0
+            end
+        ) as has_solved_event,
+        sum(
+            case
+                when
+                    event_type = 'status_change'
+                    and status_from = 'solved'
+                    and status_to not in ('solved', 'closed')
+                    then 1
+                else 0
+            end
+        ) as reopen_count,
+        sum(case when event_type = 'escalation' then 1 else 0 end) as escalation_count
+    from events
+    group by ticket_id
+
+),
+
+escalations as (
+
+    select
+        ticket_id,
+        event_at,
+        row_number() over (
+            partition by ticket_id
+            order by event_at, event_id
+        ) as escalation_number
+    from events
+    where event_type = 'escalation'
+
+),
+
+escalation_resolutions as (
+
+    select
+        ticket_id,
+        event_at,
+        row_number() over (
+            partition by ticket_id
+            order by event_at, event_id
+        ) as escalation_number
+    from events
+    where event_type = 'escalation_resolved'
+
+),
+
+escalation_waits as (
+
+    select
+        escalations.ticket_id,
+        count(*) as resolved_escalation_count,
+        sum(
+            {{ dbt.datediff('escalations.event_at', 'escalation_resolutions.event_at', 'second') }}
+        ) as internal_wait_seconds
+    from escalations
+    inner join escalation_resolutions
+        on
+            escalations.ticket_id = escalation_resolutions.ticket_id
+            and escalations.escalation_number = escalation_resolutions.escalation_number
+            and escalations.event_at <= escalation_resolutions.event_at
+    group by escalations.ticket_id
+
+),
+
+joined as (
+
+    select
+        tickets.ticket_id,
+        tickets.market_code,
+        tickets.channel,
+        tickets.customer_id,
+        tickets.order_id,
+        tickets.category,
+        tickets.priority,
+        tickets.status,
+        tickets.assignee_agent_id,
+        first_public_reply.first_reply_agent_id,
+        tickets.created_at,
+        tickets.solved_at,
+        first_public_reply.first_public_reply_at,
+        markets.timezone,
+        coalesce(public_reply_counts.public_agent_reply_count, 0) as public_agent_reply_count,
+        coalesce(event_flags.has_solved_event, 0) as has_solved_event,
+        coalesce(event_flags.reopen_count, 0) as reopen_count,
+        coalesce(event_flags.escalation_count, 0) as escalation_count,
+        coalesce(escalation_waits.resolved_escalation_count, 0) as resolved_escalation_count,
+        coalesce(escalation_waits.internal_wait_seconds, 0) as internal_wait_seconds,
+        case tickets.channel
+            {%- for channel, seconds in thresholds.items() %}
+                when '{{ channel }}' then {{ seconds }}
+            {%- endfor %}
+        end as first_reply_threshold_seconds
+    from tickets
+    left join first_public_reply
+        on tickets.ticket_id = first_public_reply.ticket_id
+    left join public_reply_counts
+        on tickets.ticket_id = public_reply_counts.ticket_id
+    left join event_flags
+        on tickets.ticket_id = event_flags.ticket_id
+    left join escalation_waits
+        on tickets.ticket_id = escalation_waits.ticket_id
+    left join markets
+        on tickets.market_code = markets.market_code
+
+),
+
+durations as (
+
+    select
+        *,
+        case
+            when first_public_reply_at is not null
+                then {{ dbt.datediff('created_at', 'first_public_reply_at', 'second') }}
+        end as first_response_seconds,
+        case
+            when solved_at is not null
+                then {{ dbt.datediff('created_at', 'solved_at', 'second') }}
+        end as resolution_seconds,
+        {{ to_local_timestamp('created_at', 'timezone') }} as created_at_local,
+        {{ to_local_timestamp('solved_at', 'timezone') }} as solved_at_local
+    from joined
+
+),
+
+final as (
+
+    select
+        ticket_id,
+        market_code,
+        channel,
+        customer_id,
+        order_id,
+        category,
+        priority,
+        status,
+        assignee_agent_id,
+        first_reply_agent_id,
+        coalesce(assignee_agent_id, first_reply_agent_id) as agent_id,
+        created_at,
+        created_at_local,
+        cast(created_at_local as date) as created_date_local,
+        first_public_reply_at,
+        first_response_seconds,
+        solved_at,
+        solved_at_local,
+        cast(solved_at_local as date) as solved_date_local,
+        resolution_seconds,
+        public_agent_reply_count,
+        coalesce(public_agent_reply_count > 0, false) as is_handled,
+        coalesce(status in ('solved', 'closed'), false) as is_resolved,
+        coalesce(has_solved_event = 1, false) as is_ever_solved,
+        case
+            when has_solved_event = 1 then reopen_count
+            else 0
+        end as reopen_count,
+        coalesce(has_solved_event = 1 and reopen_count > 0, false) as is_reopened,
+        escalation_count,
+        coalesce(escalation_count > 0, false) as is_escalated,
+        escalation_count - resolved_escalation_count as open_escalation_count,
+        internal_wait_seconds,
+        first_reply_threshold_seconds,
+        coalesce(
+            first_response_seconds is not null
+            and first_response_seconds <= first_reply_threshold_seconds, false
+        ) as is_first_reply_within_threshold
+    from durations
+
+)
+
+select * from final

@@ -1,0 +1,89 @@
+-- Row accounting per raw table (SPEC §5): raw_rows = accepted_rows + quarantined_rows + duplicate_rows.
+-- Each count comes from a different relation: raw from the source, duplicates from the base model,
+-- quarantined from the qrt model, accepted from the stg model.
+
+{%- set tables = [
+    ('helpdesk', 'tickets', 'tickets'),
+    ('helpdesk', 'ticket_events', 'ticket_events'),
+    ('helpdesk', 'satisfaction_ratings', 'satisfaction_ratings'),
+    ('telephony', 'calls', 'calls'),
+    ('shop', 'orders', 'orders'),
+    ('shop', 'customers', 'customers'),
+    ('workforce', 'agents', 'agents'),
+    ('workforce', 'employee_surveys', 'employee_surveys'),
+    ('finance', 'operating_costs', 'operating_costs'),
+    ('surveys', 'nps_responses', 'nps_responses'),
+    ('surveys', 'ces_responses', 'ces_responses'),
+] %}
+
+with
+
+raw_counts as (
+
+    {% for system, table, entity in tables %}
+        select
+            '{{ system }}/{{ table }}' as source_table,
+            count(*) as raw_rows
+        from {{ source(system, table) }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+duplicate_counts as (
+
+    {% for system, table, entity in tables %}
+        select
+            '{{ system }}/{{ table }}' as source_table,
+            count(*) as duplicate_rows
+        from {{ ref('base_' ~ system ~ '__' ~ table) }}
+        where is_duplicate
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+quarantined_counts as (
+
+    {% for system, table, entity in tables %}
+        select
+            '{{ system }}/{{ table }}' as source_table,
+            count(*) as quarantined_rows
+        from {{ ref('qrt_' ~ system ~ '__' ~ table) }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+accepted_counts as (
+
+    {% for system, table, entity in tables %}
+        select
+            '{{ system }}/{{ table }}' as source_table,
+            count(*) as accepted_rows
+        from {{ ref('stg_' ~ system ~ '__' ~ entity) }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+final as (
+
+    select
+        raw_counts.source_table,
+        raw_counts.raw_rows,
+        duplicate_counts.duplicate_rows,
+        quarantined_counts.quarantined_rows,
+        accepted_counts.accepted_rows,
+        case
+            when raw_counts.raw_rows = 0 then 0.0
+            else round(100.0 * quarantined_counts.quarantined_rows / raw_counts.raw_rows, 2)
+        end as quarantine_rate
+    from raw_counts
+    inner join duplicate_counts on raw_counts.source_table = duplicate_counts.source_table
+    inner join quarantined_counts on raw_counts.source_table = quarantined_counts.source_table
+    inner join accepted_counts on raw_counts.source_table = accepted_counts.source_table
+
+)
+
+select * from final

@@ -1,0 +1,32 @@
+-- Quarantined rows of raw telephony/calls: winning versions that fail validation, and null-key rows.
+
+with
+
+base as (
+
+    select * from {{ ref('base_telephony__calls') }}
+
+),
+
+quarantined as (
+
+    select
+        source_table,
+        row_key,
+        quarantine_reason as reason,
+        loaded_at,
+        raw_row
+    from base
+    where
+        not is_duplicate
+        and quarantine_reason is not null
+
+),
+
+final as (
+
+    select * from quarantined
+
+)
+
+select * from final

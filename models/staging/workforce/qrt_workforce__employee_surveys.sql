@@ -1,0 +1,32 @@
+-- Quarantined rows of raw workforce/employee_surveys: winning versions that fail validation, and null-key rows.
+
+with
+
+base as (
+
+    select * from {{ ref('base_workforce__employee_surveys') }}
+
+),
+
+quarantined as (
+
+    select
+        source_table,
+        row_key,
+        quarantine_reason as reason,
+        loaded_at,
+        raw_row
+    from base
+    where
+        not is_duplicate
+        and quarantine_reason is not null
+
+),
+
+final as (
+
+    select * from quarantined
+
+)
+
+select * from final

@@ -1,0 +1,383 @@
+"""KPI marts against an independent reference computation (SPEC §4).
+
+Generates a small clean data set, builds the whole project into a temporary DuckDB
+file (`dbt seed` + `dbt build`, every data and unit test green), then recomputes a
+set of KPIs in plain Python straight from the raw Parquet files -- own dedupe, own
+time-zone conversion (zoneinfo), own flags -- without reading any dbt model, and
+compares them with kpi_metrics for several markets and months, one ISO week and
+one day.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import subprocess
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+DBT = str(BIN / "dbt")
+CSKPI = str(BIN / "cskpi")
+
+MARKETS = ("RO", "PL")
+START = "2024-02-15"
+DAYS = 120
+
+# SPEC §4 defaults (dbt_project.yml vars)
+SERVICE_LEVEL_SECONDS = 20
+SHORT_ABANDON_SECONDS = 5
+FCR_WINDOW = dt.timedelta(days=7)
+CSAT_POSITIVE_MIN = 4
+
+PRIMARY_KEYS = {
+    "helpdesk/tickets": "ticket_id",
+    "helpdesk/ticket_events": "event_id",
+    "helpdesk/satisfaction_ratings": "rating_id",
+    "telephony/calls": "call_id",
+    "shop/orders": "order_id",
+    "surveys/nps_responses": "response_id",
+}
+
+pytestmark = pytest.mark.slow
+
+
+# --------------------------------------------------------------------------- build
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    tmp = tmp_path_factory.mktemp("kpi_reference")
+    raw = tmp / "raw"
+    db = tmp / "warehouse.duckdb"
+    subprocess.run(
+        [
+            CSKPI,
+            "generate",
+            "--out",
+            str(raw),
+            "--start",
+            START,
+            "--days",
+            str(DAYS),
+            "--scale",
+            "0.1",
+            "--markets",
+            ",".join(MARKETS),
+            "--dirt",
+            "0",
+            "--quiet",
+        ],
+        check=True,
+        cwd=ROOT,
+    )
+    env = {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(ROOT),
+        "CSKPI_TARGET": "duckdb",
+        "CSKPI_RAW_DIR": str(raw),
+        "CSKPI_DUCKDB_PATH": str(db),
+    }
+    common = ["--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs")]
+    for command in (["seed"], ["build"]):
+        result = subprocess.run(
+            [DBT, *command, *common],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, f"dbt {command[0]} failed:\n{result.stdout[-6000:]}"
+    yield raw, db
+
+
+@pytest.fixture(scope="module")
+def metrics(warehouse: tuple[Path, Path]) -> dict[tuple, tuple]:
+    _, db = warehouse
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(
+            "select period_grain, period_start, market_code, channel, kpi_code,"
+            " numerator, denominator, value from kpi_metrics"
+        ).fetchall()
+    return {r[:5]: r[5:] for r in rows}
+
+
+# ------------------------------------------------------------ independent reference
+
+
+def _read_raw(raw: Path, table: str) -> list[dict]:
+    """Latest version per primary key: latest _loaded_at, then latest updated_at."""
+    con = duckdb.connect()
+    cur = con.execute(f"select * from read_parquet('{raw / table}/*.parquet', union_by_name=true)")
+    names = [d[0] for d in cur.description]
+    rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    con.close()
+    key = PRIMARY_KEYS[table]
+    best: dict[str, dict] = {}
+    for row in rows:
+        rank = (row["_loaded_at"], row.get("updated_at") or dt.datetime.min)
+        current = best.get(row[key])
+        if current is None or rank > (current["_loaded_at"], current.get("updated_at") or dt.datetime.min):
+            best[row[key]] = row
+    return list(best.values())
+
+
+def _timezones() -> dict[str, ZoneInfo]:
+    with open(ROOT / "seeds" / "markets.csv", newline="") as f:
+        return {r["market_code"]: ZoneInfo(r["timezone"]) for r in csv.DictReader(f)}
+
+
+class Reference:
+    """Per-KPI numerators and denominators computed from raw rows in Python."""
+
+    def __init__(self, raw: Path) -> None:
+        self.tz = _timezones()
+        self.all_calls = _read_raw(raw, "telephony/calls")
+        self.calls = [c for c in self.all_calls if c["direction"] == "inbound"]
+        self.tickets = _read_raw(raw, "helpdesk/tickets")
+        self.events = _read_raw(raw, "helpdesk/ticket_events")
+        self.ratings = _read_raw(raw, "helpdesk/satisfaction_ratings")
+        self.nps = _read_raw(raw, "surveys/nps_responses")
+        self.orders = _read_raw(raw, "shop/orders")
+        self._prepare()
+
+    def local_date(self, ts: dt.datetime, market: str) -> dt.date:
+        return ts.replace(tzinfo=dt.UTC).astimezone(self.tz[market]).date()
+
+    def _prepare(self) -> None:
+        # calls: offered = queued inbound; short abandon < 5 s; incoming = offered - short
+        for c in self.calls:
+            c["offered"] = c["queue_entered_at"] is not None
+            c["short"] = (
+                c["offered"] and c["outcome"] == "abandoned" and (c["queue_seconds"] or 0) < SHORT_ABANDON_SECONDS
+            )
+            c["incoming"] = c["offered"] and not c["short"]
+            c["answered"] = c["incoming"] and c["outcome"] == "answered"
+            c["date"] = self.local_date(c["started_at"], c["market_code"])
+        # tickets: events by ticket
+        by_ticket: dict[str, list[dict]] = defaultdict(list)
+        for e in self.events:
+            by_ticket[e["ticket_id"]].append(e)
+        for t in self.tickets:
+            evs = sorted(by_ticket.get(t["ticket_id"], []), key=lambda e: (e["event_at"], e["event_id"]))
+            replies = [e for e in evs if e["event_type"] == "agent_reply" and e["is_public"]]
+            t["first_reply_at"] = replies[0]["event_at"] if replies else None
+            t["handled"] = bool(replies)
+            changes = [e for e in evs if e["event_type"] == "status_change"]
+            t["ever_solved"] = any(e["status_to"] == "solved" for e in changes)
+            t["reopened"] = t["ever_solved"] and any(
+                e["status_from"] == "solved" and e["status_to"] not in ("solved", "closed") for e in changes
+            )
+            t["date"] = self.local_date(t["created_at"], t["market_code"])
+        # contacts: incoming calls + tickets
+        self.contacts = [
+            {
+                "customer_id": c["customer_id"],
+                "market": c["market_code"],
+                "channel": "phone",
+                "at": c["started_at"],
+                "date": c["date"],
+                "handled": c["answered"],
+                "resolved": c["answered"] and c["disposition"] == "resolved",
+            }
+            for c in self.calls
+            if c["incoming"]
+        ] + [
+            {
+                "customer_id": t["customer_id"],
+                "market": t["market_code"],
+                "channel": t["channel"],
+                "at": t["created_at"],
+                "date": t["date"],
+                "handled": t["handled"],
+                "resolved": t["status"] in ("solved", "closed"),
+            }
+            for t in self.tickets
+        ]
+        times: dict[str, list[dt.datetime]] = defaultdict(list)
+        for k in self.contacts:
+            if k["customer_id"] is not None:
+                times[k["customer_id"]].append(k["at"])
+        for k in self.contacts:
+            k["repeat"] = k["customer_id"] is not None and any(
+                k["at"] < other <= k["at"] + FCR_WINDOW for other in times[k["customer_id"]]
+            )
+        # ratings: market / channel of the rated ticket or call, by rated_at
+        tickets = {t["ticket_id"]: t for t in self.tickets}
+        calls = {c["call_id"]: c for c in self.all_calls}
+        for r in self.ratings:
+            src = tickets.get(r["ticket_id"]) if r["ticket_id"] else calls.get(r["call_id"])
+            r["market"] = src["market_code"]
+            r["channel"] = src["channel"] if r["ticket_id"] else "phone"
+            r["date"] = self.local_date(r["rated_at"], r["market"])
+        for n in self.nps:
+            n["date"] = self.local_date(n["responded_at"], n["market_code"])
+        for o in self.orders:
+            o["date"] = self.local_date(o["ordered_at"], o["market_code"])
+
+    # -- KPI formulas: return (numerator, denominator) for rows whose local date passes `in_period`
+    def kpi(self, code: str, market: str, in_period: Callable[[dt.date], bool]) -> tuple[float, float]:
+        calls = [c for c in self.calls if c["market_code"] == market and in_period(c["date"])]
+        tickets = [t for t in self.tickets if t["market_code"] == market and in_period(t["date"])]
+        contacts = [k for k in self.contacts if k["market"] == market and in_period(k["date"])]
+        incoming = [c for c in calls if c["incoming"]]
+        answered = [c for c in calls if c["answered"]]
+        if code == "service_level":
+            within_calls = sum(1 for c in answered if (c["queue_seconds"] or 0) <= SERVICE_LEVEL_SECONDS)
+            thresholds = {"email": 86400, "web_form": 86400, "chat": 300, "social": 3600}
+            within_tickets = sum(
+                1
+                for t in tickets
+                if t["first_reply_at"] is not None
+                and (t["first_reply_at"] - t["created_at"]).total_seconds() <= thresholds[t["channel"]]
+            )
+            return within_calls + within_tickets, len(incoming) + len(tickets)
+        if code == "call_abandonment_rate":
+            return sum(1 for c in incoming if c["outcome"] == "abandoned"), len(incoming)
+        if code == "aht":
+            total = sum(
+                sum(c[f] or 0 for f in ("queue_seconds", "talk_seconds", "hold_seconds", "after_call_work_seconds"))
+                for c in incoming
+            )
+            return total, len(incoming)
+        if code == "avg_call_duration":
+            return sum((c["talk_seconds"] or 0) + (c["hold_seconds"] or 0) for c in answered), len(answered)
+        if code == "first_contact_resolution":
+            base = [k for k in contacts if k["handled"] and k["customer_id"] is not None]
+            return sum(1 for k in base if k["resolved"] and not k["repeat"]), len(base)
+        if code == "repeat_contact_rate":
+            known = {k["customer_id"] for k in contacts if k["customer_id"] is not None}
+            anonymous = sum(1 for k in contacts if k["customer_id"] is None)
+            return len(contacts) - (len(known) + anonymous), len(contacts)
+        if code == "csat":
+            ratings = [r for r in self.ratings if r["market"] == market and in_period(r["date"])]
+            return sum(1 for r in ratings if r["score"] >= CSAT_POSITIVE_MIN), len(ratings)
+        if code == "first_response_time":
+            replied = [t for t in tickets if t["first_reply_at"] is not None]
+            return sum((t["first_reply_at"] - t["created_at"]).total_seconds() for t in replied), len(replied)
+        if code == "reopen_rate":
+            solved = [t for t in tickets if t["ever_solved"]]
+            return sum(1 for t in solved if t["reopened"]), len(solved)
+        if code == "nps":
+            resp = [n for n in self.nps if n["market_code"] == market and in_period(n["date"])]
+            promoters = sum(1 for n in resp if n["score"] >= 9)
+            detractors = sum(1 for n in resp if n["score"] <= 6)
+            return promoters - detractors, len(resp)
+        if code == "interactions_per_order":
+            orders = [o for o in self.orders if o["market_code"] == market and in_period(o["date"])]
+            return len(contacts), len(orders)
+        raise KeyError(code)
+
+
+SCALE = {
+    "service_level": 100,
+    "call_abandonment_rate": 100,
+    "first_contact_resolution": 100,
+    "repeat_contact_rate": 100,
+    "csat": 100,
+    "reopen_rate": 100,
+    "nps": 100,
+}
+CHECKED_KPIS = (
+    "service_level",
+    "call_abandonment_rate",
+    "aht",
+    "avg_call_duration",
+    "first_contact_resolution",
+    "repeat_contact_rate",
+    "csat",
+    "first_response_time",
+    "reopen_rate",
+    "nps",
+    "interactions_per_order",
+)
+
+
+@pytest.fixture(scope="module")
+def reference(warehouse: tuple[Path, Path]) -> Reference:
+    raw, _ = warehouse
+    return Reference(raw)
+
+
+def _compare(
+    metrics: dict, reference: Reference, grain: str, start: dt.date, market: str, in_period: Callable[[dt.date], bool]
+) -> int:
+    checked = 0
+    for code in CHECKED_KPIS:
+        num, den = reference.kpi(code, market, in_period)
+        key = (grain, start, market, "all", code)
+        if den == 0 and key not in metrics:
+            continue
+        assert key in metrics, f"missing {key}"
+        m_num, m_den, m_val = metrics[key]
+        assert m_num == pytest.approx(num, rel=1e-9, abs=1e-6), (key, "numerator", m_num, num)
+        assert m_den == pytest.approx(den, rel=1e-9, abs=1e-6), (key, "denominator", m_den, den)
+        if den == 0:
+            assert m_val is None, key
+        else:
+            assert m_val == pytest.approx(SCALE.get(code, 1) * num / den, rel=1e-9), (key, m_val)
+        checked += 1
+    return checked
+
+
+MONTHS = [dt.date(2024, 3, 1), dt.date(2024, 4, 1), dt.date(2024, 5, 1)]
+
+
+@pytest.mark.parametrize("market", MARKETS)
+@pytest.mark.parametrize("month", MONTHS, ids=lambda d: d.strftime("%Y-%m"))
+def test_monthly_kpis_match_reference(metrics: dict, reference: Reference, market: str, month: dt.date) -> None:
+    checked = _compare(
+        metrics, reference, "month", month, market, lambda d: (d.year, d.month) == (month.year, month.month)
+    )
+    assert checked >= 8
+
+
+@pytest.mark.parametrize("market", MARKETS)
+def test_weekly_kpis_match_reference(metrics: dict, reference: Reference, market: str) -> None:
+    week = dt.date(2024, 3, 25)  # ISO week containing the 2024-03-31 DST change
+    checked = _compare(metrics, reference, "week", week, market, lambda d: week <= d < week + dt.timedelta(days=7))
+    assert checked >= 8
+
+
+@pytest.mark.parametrize("day", [dt.date(2024, 3, 31), dt.date(2024, 4, 17)], ids=str)
+def test_daily_kpis_match_reference(metrics: dict, reference: Reference, day: dt.date) -> None:
+    checked = _compare(metrics, reference, "day", day, "PL", lambda d: d == day)
+    assert checked >= 5
+
+
+def test_every_defined_kpi_is_in_kpi_metrics(warehouse: tuple[Path, Path]) -> None:
+    _, db = warehouse
+    with duckdb.connect(str(db), read_only=True) as con:
+        defined = {r[0] for r in con.execute("select kpi_code from kpi_definitions").fetchall()}
+        present = {r[0] for r in con.execute("select distinct kpi_code from kpi_metrics").fetchall()}
+        with_value = {
+            r[0] for r in con.execute("select distinct kpi_code from kpi_metrics where value is not null").fetchall()
+        }
+    assert len(defined) == 23
+    assert defined == present
+    assert defined == with_value, f"KPIs never computed: {sorted(defined - with_value)}"
+
+
+def test_week_and_month_are_not_sums_of_days(metrics: dict) -> None:
+    """unique contacts are per period: monthly RCR numerator >= sum of daily numerators."""
+    for market in MARKETS:
+        month = dt.date(2024, 4, 1)
+        daily = sum(
+            v[0]
+            for k, v in metrics.items()
+            if k[0] == "day"
+            and k[2] == market
+            and k[3] == "all"
+            and k[4] == "repeat_contact_rate"
+            and (k[1].year, k[1].month) == (2024, 4)
+        )
+        monthly = metrics[("month", month, market, "all", "repeat_contact_rate")][0]
+        assert monthly >= daily
