@@ -17,8 +17,14 @@ def _month(value: str) -> str:
     return value
 
 
+def default_database() -> Path:
+    """The published serving copy when there is one: reading it never blocks a build."""
+    serving = paths.serving_dir() / "current" / "cskpi.duckdb"
+    return serving if serving.exists() else paths.warehouse_path()
+
+
 def _run(args: argparse.Namespace) -> int:
-    database = Path(args.database) if args.database else paths.warehouse_path()
+    database = Path(args.database) if args.database else default_database()
     try:
         print(report(database, args.month, args.market))
     except (FileNotFoundError, LookupError) as exc:
@@ -31,5 +37,5 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="print the monthly KPI summary per market")
     p.add_argument("--market", help="only this market, e.g. PL")
     p.add_argument("--month", type=_month, help="month as YYYY-MM (default: the latest month)")
-    p.add_argument("--database", help="DuckDB file to read (default: the warehouse)")
+    p.add_argument("--database", help="DuckDB file to read (default: the published serving copy, else the warehouse)")
     p.set_defaults(func=_run)

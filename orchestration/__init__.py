@@ -1,0 +1,1 @@
+"""Dagster code location of the customer-service KPI warehouse (``orchestration.definitions``)."""

@@ -1,0 +1,1 @@
+"""Asset definitions: the landing tables (external) and the dbt project."""

@@ -1,0 +1,57 @@
+"""Publish: the read-only serving database and Parquet exports readers use.
+
+Runs in its own job after a nightly run succeeded with every ERROR check passing
+(see sensors.publish_after_nightly_sensor and ``cskpi run``), so a failed run never
+replaces what readers see.
+"""
+
+import os
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from cskpi.paths import serving_dir
+from cskpi.publish import publish
+from orchestration import progress
+from orchestration.resources import WarehouseResource
+
+SERVING_ASSET_KEY = AssetKey("serving_database")
+DEFAULT_KEEP_VERSIONS = 3
+
+
+def keep_versions() -> int:
+    raw = os.environ.get("CSKPI_SERVING_KEEP", "").strip()
+    if not raw:
+        return DEFAULT_KEEP_VERSIONS
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"CSKPI_SERVING_KEEP={raw!r} must be a positive integer")
+    return int(raw)
+
+
+def build_serving_asset(upstream: list[AssetKey]):  # noqa: ANN201 - dagster's decorated type
+    """The serving asset depends on every mart so the UI shows where published data comes from."""
+
+    @asset(
+        key=SERVING_ASSET_KEY,
+        deps=upstream,
+        group_name="serving",
+        description=(
+            "Read-only copy of the marts for analysts and BI tools: data/serving/current/cskpi.duckdb "
+            "and Parquet exports, swapped in atomically; previous versions kept for `cskpi rollback`."
+        ),
+    )
+    def serving_database(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+        # Shared lock: publishing only reads the warehouse, but no writer may be mid-build.
+        with warehouse.lock(purpose="publish (read-only)", shared=True):
+            version = publish(warehouse.resolved_duckdb_path(), serving_dir(), context.run_id, keep=keep_versions())
+        progress.report("asset", "serving_database", "materialized", version.version_id)
+        return MaterializeResult(
+            metadata={
+                "version_id": version.version_id,
+                "path": MetadataValue.path(str(version.path)),
+                "tables": len(version.tables),
+                "rows": sum(t.row_count for t in version.tables),
+                "row_counts": MetadataValue.json({t.name: t.row_count for t in version.tables}),
+            }
+        )
+
+    return serving_database

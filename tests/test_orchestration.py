@@ -1,0 +1,501 @@
+"""Fast tests of the Dagster code location: definitions, schedule, dbt arguments, the pure
+check logic, the warehouse lock and alerting. The end-to-end runs are in
+test_orchestration_e2e.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.checks import (
+    QuarantineBreach,
+    daily_contacts,
+    day_over_day_jumps,
+    fact_staging_problems,
+    kpi_range_violations,
+    quarantine_breaches,
+    reconciliation_problems,
+)
+from orchestration.dbt_args import dbt_build_args, parse_vars
+from orchestration.lock import WarehouseLock, WarehouseLockBusy, lock_path_for, read_holder
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def code_location():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import orchestration.definitions as location
+    return location
+
+
+# ----------------------------------------------------------------- definitions
+
+
+def test_definitions_load_and_validate(code_location):
+    dg.Definitions.validate_loadable(code_location.defs)
+    job = code_location.defs.resolve_job_def("cskpi_nightly")
+    assert job.name == "cskpi_nightly"
+
+
+def test_groups_follow_model_folders(code_location):
+    groups = {k.to_user_string(): g for k, g in code_location.cskpi_dbt_assets.group_names_by_key.items()}
+    by_prefix = {
+        "stg_helpdesk__tickets": "staging",
+        "dq_table_reconciliation": "quality",
+        "fct_quarantined_rows": "quality",
+        "kpi_metrics": "kpi",
+        "fct_calls": "marts",
+        "markets": "reference",
+    }
+    for name, group in by_prefix.items():
+        if name in groups:
+            assert groups[name] == group, name
+    assert {g for n, g in groups.items() if n.startswith("int_")} <= {"intermediate"}
+    assert set(groups.values()) <= {"staging", "intermediate", "marts", "kpi", "quality", "reference"}
+
+
+def test_landing_assets_feed_staging(code_location):
+    from cskpi.contract import TABLES
+
+    landing = {s.key for s in code_location.landing_specs}
+    assert len(landing) == len(TABLES)
+    assert all(s.group_name == "landing" for s in code_location.landing_specs)
+    graph = code_location.defs.resolve_asset_graph()
+    stg = dg.AssetKey("stg_helpdesk__tickets")
+    if graph.has(stg):
+        upstream = graph.get(stg).parent_keys | {
+            k for p in graph.get(stg).parent_keys for k in graph.get(p).parent_keys
+        }
+        assert dg.AssetKey(["landing", "helpdesk", "tickets"]) in upstream
+
+
+def test_nightly_job_checks_and_tags(code_location):
+    job = code_location.defs.resolve_job_def("cskpi_nightly")
+    check_keys = job.asset_layer.asset_graph.asset_check_keys
+    names = {k.name for k in check_keys}
+    # dbt tests became checks, the Python checks are in, the freshness checks are not
+    assert len(check_keys) > 20
+    assert {"quarantine_rate_below_threshold", "raw_rows_reconcile_with_staging", "kpi_values_in_range"} <= names
+    freshness = {k for c in code_location.freshness_checks for k in c.check_keys}
+    assert freshness and not (freshness & set(check_keys))
+    tags = job.run_tags
+    assert tags["cskpi/warehouse"] == "duckdb"
+    assert tags["dagster/max_retries"] == "2"
+    assert tags["dagster/retry_on_asset_or_op_failure"] == "false"
+
+
+def test_error_severity_dbt_tests_are_blocking(code_location):
+    specs = list(code_location.cskpi_dbt_assets.check_specs)
+    assert specs and any(s.blocking for s in specs)
+
+
+def test_freshness_checks_cover_marts(code_location):
+    covered = {k.asset_key for c in code_location.freshness_checks for k in c.check_keys}
+    assert dg.AssetKey("kpi_metrics") in covered
+    assert all(code_location.cskpi_dbt_assets.group_names_by_key[k] in ("marts", "kpi") for k in covered)
+    graph = code_location.defs.resolve_asset_graph()
+    policy = graph.get(dg.AssetKey("kpi_metrics")).freshness_policy
+    assert policy is not None and policy.fail_window.to_timedelta() == timedelta(hours=26)
+
+
+# ----------------------------------------------------------------- schedule
+
+
+def test_schedule_defaults(code_location, monkeypatch):
+    from orchestration.schedules import build_nightly_schedule
+
+    monkeypatch.delenv("CSKPI_SCHEDULE_TIMEZONE", raising=False)
+    monkeypatch.delenv("CSKPI_SCHEDULE_CRON", raising=False)
+    schedule = build_nightly_schedule(code_location.nightly_job)
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == "Europe/Budapest"
+    assert schedule.job_name == "cskpi_nightly"
+
+
+def test_schedule_env_override(code_location, monkeypatch):
+    from orchestration.schedules import build_nightly_schedule
+
+    monkeypatch.setenv("CSKPI_SCHEDULE_TIMEZONE", "Europe/Warsaw")
+    monkeypatch.setenv("CSKPI_SCHEDULE_CRON", "30 3 * * *")
+    schedule = build_nightly_schedule(code_location.nightly_job)
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("30 3 * * *", "Europe/Warsaw")
+    monkeypatch.setenv("CSKPI_SCHEDULE_TIMEZONE", "Mars/Olympus")
+    with pytest.raises(ValueError, match="Mars/Olympus"):
+        build_nightly_schedule(code_location.nightly_job)
+
+
+def test_dagster_yaml_is_a_valid_instance_config(tmp_path, monkeypatch):
+    shutil.copy(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    with dg.DagsterInstance.get() as instance:
+        assert instance.run_retries_enabled
+        assert instance.run_retries_max_retries == 2
+        assert instance.run_retries_retry_on_asset_or_op_failure is False
+        limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
+        assert {"key": "cskpi/warehouse", "value": "duckdb", "limit": 1} in limits
+
+
+# ----------------------------------------------------------------- dbt arguments & translator
+
+
+def test_dbt_build_args():
+    assert dbt_build_args() == ["build"]
+    assert dbt_build_args(full_refresh=True) == ["build", "--full-refresh"]
+    assert dbt_build_args(select="staging+ tag:kpi", exclude=["fct_calls"]) == [
+        "build",
+        "--select",
+        "staging+ tag:kpi",
+        "--exclude",
+        "fct_calls",
+    ]
+    args = dbt_build_args(vars={"b": 2, "a": 1})
+    assert args == ["build", "--vars", '{"a":1,"b":2}']
+    assert dbt_build_args(select="  ", exclude=[]) == ["build"]
+
+
+def test_parse_vars():
+    assert parse_vars("") == {} and parse_vars(None) == {}
+    assert parse_vars('{"fcr_window_days": 3}') == {"fcr_window_days": 3}
+    with pytest.raises(ValueError, match="JSON object"):
+        parse_vars("[1, 2]")
+    with pytest.raises(ValueError, match="JSON object"):
+        parse_vars("{nope")
+
+
+def test_layer_and_owners():
+    from orchestration.assets.dbt import layer_for_path, owners_from_meta
+
+    assert layer_for_path("models/staging/helpdesk/stg_helpdesk__tickets.sql") == "staging"
+    assert layer_for_path("models/intermediate/contacts/int_x.sql") == "intermediate"
+    assert layer_for_path("models/marts/core/fct_calls.sql") == "marts"
+    assert layer_for_path("models/marts/kpi/kpi_metrics.sql") == "kpi"
+    assert layer_for_path("models/marts/quality/dq_table_reconciliation.sql") == "quality"
+    assert layer_for_path("seeds/markets.csv", "seed") == "reference"
+    assert owners_from_meta({"owner": "cs-analytics"}) == ["team:cs-analytics"]
+    assert owners_from_meta({"owners": ["a@b.com", "team:dq"]}) == ["a@b.com", "team:dq"]
+    assert owners_from_meta({}) == []
+
+
+# ----------------------------------------------------------------- check logic
+
+
+RECON = [
+    {
+        "source_table": "helpdesk/tickets",
+        "raw_rows": 100,
+        "duplicate_rows": 5,
+        "quarantined_rows": 10,
+        "accepted_rows": 85,
+    },
+    {
+        "source_table": "telephony/calls",
+        "raw_rows": 200,
+        "duplicate_rows": 0,
+        "quarantined_rows": 2,
+        "accepted_rows": 198,
+    },
+]
+
+
+def test_quarantine_breaches_names_table_reasons_and_keys():
+    breaches = quarantine_breaches(
+        RECON,
+        0.05,
+        {"helpdesk/tickets": {"null_key": 4, "unknown_market": 6}},
+        {"helpdesk/tickets": ["T1", "T2"]},
+    )
+    assert [b.source_table for b in breaches] == ["helpdesk/tickets"]
+    text = breaches[0].describe(0.05)
+    assert "helpdesk/tickets" in text and "10.0%" in text and "unknown_market=6" in text and "T1" in text
+    assert quarantine_breaches(RECON, 0.2) == []
+    assert quarantine_breaches(RECON, 0.05, min_rows=11) == []  # 10 bad rows: below the minimum
+    assert quarantine_breaches([{"source_table": "x/y", "raw_rows": 0, "quarantined_rows": 0}], 0.05) == []
+    assert isinstance(breaches[0], QuarantineBreach)
+
+
+def test_reconciliation_problems():
+    assert reconciliation_problems(RECON) == []
+    bad = [{**RECON[0], "accepted_rows": 80}]
+    assert "off by 5" in reconciliation_problems(bad)[0]
+    counts = {"stg_helpdesk__tickets": 84, "stg_telephony__calls": 198}
+    problems = reconciliation_problems(RECON, counts)
+    assert any("accepted_rows 85 != stg_helpdesk__tickets rows 84" in p for p in problems)
+    assert any("missing from dq_table_reconciliation" in p for p in problems)  # other 9 tables
+
+
+def test_fact_staging_problems():
+    pairs = {"fct_calls": "stg_telephony__calls"}
+    assert fact_staging_problems({"fct_calls": 5, "stg_telephony__calls": 5}, pairs) == []
+    assert "fct_calls has 4 rows" in fact_staging_problems({"fct_calls": 4, "stg_telephony__calls": 5}, pairs)[0]
+    assert "not found" in fact_staging_problems({"stg_telephony__calls": 5}, pairs)[0]
+
+
+def _kpi(code, value, unit="", grain="day", start="2024-01-01", market="RO", channel="all", den=None):
+    return {
+        "kpi_code": code,
+        "value": value,
+        "unit": unit,
+        "period_grain": grain,
+        "period_start": start,
+        "market_code": market,
+        "channel": channel,
+        "denominator": den,
+    }
+
+
+def test_kpi_range_violations():
+    ok = [
+        _kpi("csat", 80.0, "percent"),
+        _kpi("nps", -40.0),
+        _kpi("aht", 300.0, "seconds"),
+        _kpi("ces", 5.5),
+        _kpi("csat", None),
+        _kpi("cost_per_interaction", 4.2, "eur"),
+    ]
+    assert kpi_range_violations(ok) == []
+    bad = [
+        _kpi("csat", 101.0, "percent"),
+        _kpi("nps", -120.0),
+        _kpi("aht", -1.0, "seconds"),
+        _kpi("custom_share", -3.0, "percent"),
+        _kpi("ces", 0.0),
+    ]
+    problems = kpi_range_violations(bad)
+    assert len(problems) == 5
+    assert any("negative duration" in p and "aht" in p for p in problems)
+
+
+def test_day_over_day_jumps():
+    start = date(2024, 1, 1)
+    rows = [
+        _kpi("pre_sales_share", 10.0, den=n, start=str(start + timedelta(days=i)))
+        for i, n in enumerate([100, 110, 400, 120])
+    ]
+    rows += [_kpi("pre_sales_share", 10.0, den=5, channel="email"), _kpi("pre_sales_share", 1, grain="week", den=1)]
+    rows += [
+        _kpi("repeat_contact_rate", 1.0, market="PL", den=n, start=f"2024-01-0{i + 1}") for i, n in enumerate([3, 30])
+    ]
+    series = daily_contacts(rows)
+    assert series["RO"][date(2024, 1, 3)] == 400 and len(series["RO"]) == 4
+    jumps = day_over_day_jumps(series, factor=3.0, min_contacts=50)
+    assert len(jumps) == 2 and all(j.startswith("RO 2024-01-0") for j in jumps)  # up and down, PL too small
+    assert day_over_day_jumps(series, factor=3.0, min_contacts=10) != jumps  # PL 3 -> 30 now counts
+    assert day_over_day_jumps(series, factor=5.0, min_contacts=50) == []
+
+
+# ----------------------------------------------------------------- lock
+
+HOLDER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from orchestration.lock import WarehouseLock
+    shared = len(sys.argv) > 3
+    with WarehouseLock(Path(sys.argv[1]), purpose="test holder", shared=shared):
+        print("held", flush=True)
+        time.sleep(float(sys.argv[2]))
+    """
+)
+
+
+def _hold(warehouse: Path, seconds: float, shared: bool = False) -> subprocess.Popen[str]:
+    extra = ["shared"] if shared else []
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(warehouse), str(seconds), *extra],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def test_lock_refuses_second_process_with_holder_info(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    duckdb.connect(str(warehouse)).execute("create table t as select 42 as x").close()
+    proc = _hold(warehouse, 30)
+    try:
+        with pytest.raises(WarehouseLockBusy) as info:
+            WarehouseLock(warehouse).acquire()
+        message = str(info.value)
+        assert f"another run holds the warehouse lock (pid {proc.pid}, started at " in message
+        assert read_holder(lock_path_for(warehouse)).pid == proc.pid
+    finally:
+        proc.kill()
+        proc.wait()
+    # the kernel released the dead holder's lock; the warehouse is untouched
+    with WarehouseLock(warehouse):
+        assert duckdb.connect(str(warehouse), read_only=True).execute("select x from t").fetchone() == (42,)
+
+
+def test_lock_waits_for_release(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    proc = _hold(warehouse, 1.5)
+    started = time.monotonic()
+    with WarehouseLock(warehouse, timeout=30, poll_interval=0.05) as lock:
+        assert time.monotonic() - started >= 0.5
+        assert lock.held_by_this_process
+        assert read_holder(lock.path).pid == os.getpid()
+    proc.wait(timeout=10)
+
+
+def test_shared_readers_exclude_writers_not_each_other(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    reader = _hold(warehouse, 30, shared=True)
+    try:
+        with WarehouseLock(warehouse, shared=True):  # a second reader is fine
+            pass
+        with pytest.raises(WarehouseLockBusy):
+            WarehouseLock(warehouse).acquire()  # a writer is not
+    finally:
+        reader.kill()
+        reader.wait()
+    with WarehouseLock(warehouse):
+        pass
+
+
+def test_lock_is_reentrant_in_process(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    with WarehouseLock(warehouse) as outer:
+        with WarehouseLock(warehouse) as inner, WarehouseLock(warehouse, shared=True):
+            assert inner.held_by_this_process
+        assert outer.held_by_this_process
+    assert not WarehouseLock(warehouse).held_by_this_process
+
+
+# ----------------------------------------------------------------- alerts, landing, sensor
+
+
+def test_alert_resource_writes_json_line_without_network(tmp_path, monkeypatch):
+    from orchestration.resources import AlertResource, JsonlFileHook
+
+    for var in ("CSKPI_ALERT_SLACK_WEBHOOK_URL", "CSKPI_ALERT_SMTP_HOST", "CSKPI_ALERT_EMAIL_TO"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("CSKPI_ALERT_FILE", str(tmp_path / "alerts" / "a.jsonl"))
+    resource = AlertResource()
+    assert [type(h) for h in resource.hooks()] == [JsonlFileHook]
+    assert resource.send({"event": "run_failure", "job": "j", "run_id": "r", "message": "boom"}) == []
+    lines = (tmp_path / "alerts" / "a.jsonl").read_text().splitlines()
+    assert json.loads(lines[0])["message"] == "boom"
+    monkeypatch.setenv("CSKPI_ALERT_SLACK_WEBHOOK_URL", "https://hooks.example.invalid/x")
+    assert [h.name for h in resource.hooks()] == ["file", "slack"]
+
+
+def test_run_failure_sensor_writes_alert(tmp_path, monkeypatch):
+    from orchestration.resources import AlertResource
+    from orchestration.sensors import run_failure_alert_sensor
+
+    @dg.op
+    def explode() -> None:
+        raise RuntimeError("disk on fire")
+
+    @dg.job
+    def failing_job() -> None:
+        explode()
+
+    alert_file = tmp_path / "alerts.jsonl"
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = failing_job.execute_in_process(instance=instance, raise_on_error=False)
+        run = instance.get_run_by_id(result.run_id)
+        failure = next(e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE")
+        context = dg.build_run_status_sensor_context(
+            sensor_name="cskpi_run_failure_alert",
+            dagster_event=failure,
+            dagster_instance=instance,
+            dagster_run=run,
+            resources={"alerts": AlertResource(alert_file=str(alert_file))},
+        ).for_run_failure()
+        run_failure_alert_sensor(context)
+    alert = json.loads(alert_file.read_text().splitlines()[-1])
+    assert alert["job"] == "failing_job" and alert["run_id"] == result.run_id
+    assert "disk on fire" in json.dumps(alert["failed_steps"])
+
+
+def test_check_failure_sensor_alerts_on_failed_error_checks(tmp_path):
+    from orchestration.resources import AlertResource
+    from orchestration.sensors import check_failure_alert_sensor
+
+    @dg.asset
+    def thing() -> int:
+        return 1
+
+    @dg.asset_check(asset=thing)
+    def thing_quarantine() -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(passed=False, description="helpdesk/tickets: 30% quarantined")
+
+    @dg.asset_check(asset=thing)
+    def thing_jumps() -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN, description="noise")
+
+    alert_file = tmp_path / "alerts.jsonl"
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = dg.materialize([thing, thing_quarantine, thing_jumps], instance=instance)
+        assert result.success
+        success = next(e for e in result.all_events if e.event_type_value == "PIPELINE_SUCCESS")
+        context = dg.build_run_status_sensor_context(
+            sensor_name="cskpi_check_failure_alert",
+            dagster_event=success,
+            dagster_instance=instance,
+            dagster_run=instance.get_run_by_id(result.run_id),
+            resources={"alerts": AlertResource(alert_file=str(alert_file))},
+        )
+        check_failure_alert_sensor(context)
+    alert = json.loads(alert_file.read_text().splitlines()[-1])
+    assert alert["event"] == "check_failure"
+    assert [f["check"] for f in alert["failed_checks"]] == ["thing:thing_quarantine"]
+    assert "helpdesk/tickets" in alert["message"]
+
+
+def test_observe_landing_table(tmp_path):
+    from cskpi.contract import table
+    from orchestration.assets.landing import landing_fingerprint, observe_landing_table
+
+    tickets = table("helpdesk/tickets")
+    assert observe_landing_table(tmp_path, tickets).row_count == 0
+    folder = tmp_path / "helpdesk" / "tickets"
+    folder.mkdir(parents=True)
+    con = duckdb.connect()
+    for i, ts in enumerate(["2024-01-01 10:00:00", "2024-01-02 11:30:00"]):
+        con.execute(
+            f"copy (select 'T{i}' || range as ticket_id, timestamp '{ts}' as _loaded_at from range(3)) "
+            f"to '{folder / f'part{i}.parquet'}' (format parquet)"
+        )
+    stats = observe_landing_table(tmp_path, tickets)
+    assert (stats.row_count, stats.file_count) == (6, 2)
+    assert stats.newest_loaded_at == datetime(2024, 1, 2, 11, 30)
+    assert stats.as_metadata()["dagster/row_count"] == 6
+    assert landing_fingerprint(tmp_path) == landing_fingerprint(tmp_path)
+
+
+# ----------------------------------------------------------------- cskpi run (argument handling)
+
+
+def test_cskpi_run_arguments_and_bad_vars(capsys):
+    from cskpi.cli import build_parser
+    from cskpi.commands.run import EXIT_USAGE, run_config
+
+    args = build_parser().parse_args(
+        ["run", "--raw-dir", "r", "--warehouse", "w.duckdb", "--full-refresh", "--vars", '{"a": 1}']
+    )
+    assert (args.raw_dir, args.warehouse, args.full_refresh, args.vars) == ("r", "w.duckdb", True, '{"a": 1}')
+    config = run_config(True, '{"a":1}', "CRITICAL")
+    assert config["ops"]["cskpi_dbt"]["config"] == {"full_refresh": True, "vars_json": '{"a":1}'}
+    bad = build_parser().parse_args(["run", "--vars", "[1]"])
+    env_before = dict(os.environ)
+    assert bad.func(bad) == EXIT_USAGE
+    assert "JSON object" in capsys.readouterr().err
+    assert dict(os.environ) == env_before

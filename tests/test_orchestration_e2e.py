@@ -1,0 +1,233 @@
+"""End-to-end runs of the nightly Dagster job on a tiny generated data set.
+
+One clean data set and one dirty one (30% bad rows) are generated once per session.
+The clean run goes through ``execute_in_process`` to inspect every check evaluation;
+the dirty run and the lock test go through the real ``cskpi run`` CLI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parent.parent
+GEN_ARGS = ["--start", "2024-01-01", "--days", "30", "--scale", "0.03", "--markets", "RO,PL"]
+PYTHON_CHECKS = {
+    "quarantine_rate_below_threshold",
+    "raw_rows_reconcile_with_staging",
+    "row_count_matches_staging",
+    "kpi_values_in_range",
+    "daily_contacts_no_sudden_jumps",
+}
+
+
+def _cskpi(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "cskpi.cli", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="session")
+def datasets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("orchestration_data")
+    out = {}
+    for name, dirt in (("clean", "0"), ("dirty", "0.3")):
+        result = _cskpi("generate", "--out", str(root / name), *GEN_ARGS, "--dirt", dirt)
+        assert result.returncode == 0, result.stderr
+        out[name] = root / name
+    return out
+
+
+@pytest.fixture()
+def run_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    env = {
+        "CSKPI_DUCKDB_PATH": str(tmp_path / "warehouse" / "cskpi.duckdb"),
+        "CSKPI_ALERT_FILE": str(tmp_path / "alerts.jsonl"),
+    }
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)  # ephemeral instance: no sqlite writes per event
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
+@pytest.fixture(scope="session")
+def clean_run(datasets: dict[str, Path], tmp_path_factory: pytest.TempPathFactory):
+    """The nightly job, in process, on the clean data set (shared by the tests below)."""
+    tmp = tmp_path_factory.mktemp("clean_run")
+    env = {"CSKPI_RAW_DIR": str(datasets["clean"]), "CSKPI_DUCKDB_PATH": str(tmp / "cskpi.duckdb")}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from orchestration.definitions import defs
+
+            with dg.DagsterInstance.ephemeral() as instance:
+                result = defs.resolve_job_def("cskpi_nightly").execute_in_process(
+                    instance=instance, raise_on_error=False
+                )
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return result, Path(env["CSKPI_DUCKDB_PATH"])
+
+
+def test_clean_run_materializes_everything_and_checks_pass(clean_run):
+    result, warehouse = clean_run
+    failures = [e.step_failure_data.user_failure_data for e in result.all_events if e.is_step_failure]
+    assert result.success, failures
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert {"stg_helpdesk__tickets", "fct_calls", "kpi_metrics", "dq_table_reconciliation"} <= materialized
+    evaluations = result.get_asset_check_evaluations()
+    names = {e.check_name for e in evaluations}
+    assert names >= PYTHON_CHECKS, PYTHON_CHECKS - names
+    dbt_checks = [e for e in evaluations if e.check_name not in PYTHON_CHECKS]
+    assert len(dbt_checks) > 50  # dbt tests ran as asset checks
+    failed = [
+        f"{e.asset_key.to_user_string()}:{e.check_name}: {e.description}"
+        for e in evaluations
+        if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR
+    ]
+    assert failed == []
+    assert warehouse.exists()
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.execute("select count(*) from kpi_metrics").fetchone()[0] > 0
+
+
+def test_dirty_run_fails_quarantine_check_naming_the_table(datasets, run_env):
+    result = _cskpi("run", "--raw-dir", str(datasets["dirty"]))
+    assert result.returncode == 1, result.stderr[-3000:]
+    failed_lines = [line for line in result.stderr.splitlines() if "FAILED check" in line]
+    quarantine = [line for line in failed_lines if "quarantine_rate_below_threshold" in line]
+    assert quarantine, result.stderr[-3000:]
+    assert "Quarantine rate over threshold" in quarantine[0]
+    assert any(f"{t}/" in quarantine[0] for t in ("helpdesk", "telephony", "shop", "surveys", "workforce"))
+    assert "reasons:" in quarantine[0] and "sample keys:" in quarantine[0]
+    # the failure produced an alert line
+    assert Path(run_env["CSKPI_ALERT_FILE"]).read_text().strip()
+
+
+HOLDER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from orchestration.lock import WarehouseLock
+    with WarehouseLock(Path(sys.argv[1]), purpose="simulated nightly run"):
+        print("held", flush=True)
+        time.sleep(120)
+    """
+)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_second_run_is_refused_while_one_holds_the_warehouse(clean_run, datasets, run_env, tmp_path):
+    _, built = clean_run
+    warehouse = tmp_path / "busy" / "cskpi.duckdb"
+    warehouse.parent.mkdir()
+    warehouse.write_bytes(built.read_bytes())
+    before = _digest(warehouse)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(warehouse)], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        result = _cskpi("run", "--raw-dir", str(datasets["clean"]), "--warehouse", str(warehouse), timeout=120)
+        assert result.returncode == 3, result.stderr[-2000:]
+        assert f"another run holds the warehouse lock (pid {holder.pid}, started at" in result.stderr
+        assert "simulated nightly run" in result.stderr
+        result = _cskpi(
+            "run",
+            "--raw-dir",
+            str(datasets["clean"]),
+            "--warehouse",
+            str(warehouse),
+            "--lock-timeout",
+            "1",
+            timeout=120,
+        )
+        assert result.returncode == 3 and "after waiting" in result.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    assert _digest(warehouse) == before
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.execute("select count(*) from kpi_metrics").fetchone()[0] > 0
+
+
+BLOCKING_SCRIPT = textwrap.dedent(
+    """
+    import json, warnings
+    warnings.simplefilter("ignore")
+    import dagster as dg
+    from orchestration.definitions import defs
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = defs.resolve_job_def("cskpi_nightly").execute_in_process(instance=instance, raise_on_error=False)
+    print(json.dumps({
+        "success": result.success,
+        "materialized": sorted(e.asset_key.to_user_string() for e in result.get_asset_materialization_events()),
+        "checks": {e.check_name: e.passed for e in result.get_asset_check_evaluations()},
+        "failures": [e.step_failure_data.user_failure_data.description
+                     for e in result.all_events if e.is_step_failure and e.step_failure_data.user_failure_data],
+    }))
+    """
+)
+
+
+def test_error_severity_dbt_test_blocks_downstream(tmp_path):
+    """A tiny dbt project of our own: a failing not_null test on a staging model must stop
+    the mart built on it, fail the run and name the test."""
+    project = tmp_path / "proj"
+    (project / "models" / "staging").mkdir(parents=True)
+    (project / "models" / "marts" / "core").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text(
+        "name: tiny\nversion: '1.0'\nconfig-version: 2\nprofile: tiny\nmodel-paths: ['models']\n"
+        "models:\n  tiny:\n    +materialized: table\n"
+    )
+    (project / "profiles.yml").write_text(
+        "tiny:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
+        "      path: \"{{ env_var('CSKPI_DUCKDB_PATH') }}\"\n"
+    )
+    (project / "models" / "staging" / "stg_things.sql").write_text("select 1 as id union all select null")
+    (project / "models" / "staging" / "_stg.yml").write_text(
+        "version: 2\nmodels:\n  - name: stg_things\n    columns:\n      - name: id\n        data_tests: [not_null]\n"
+    )
+    (project / "models" / "marts" / "core" / "fct_things.sql").write_text("select * from {{ ref('stg_things') }}")
+    env = {
+        **os.environ,
+        "CSKPI_PROJECT_DIR": str(project),
+        "CSKPI_DUCKDB_PATH": str(tmp_path / "tiny.duckdb"),
+        "CSKPI_RAW_DIR": str(tmp_path / "raw"),
+    }
+    env.pop("DAGSTER_HOME", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", BLOCKING_SCRIPT], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert not out["success"]
+    assert out["materialized"] == ["stg_things"]  # fct_things was never built
+    assert out["checks"] == {"not_null_stg_things_id": False}
+    assert any("not_null_stg_things_id" in f for f in out["failures"])

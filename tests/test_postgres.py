@@ -1,0 +1,506 @@
+"""The PostgreSQL target end to end, on a throwaway local cluster.
+
+One session: start a cluster, generate a small data set, `cskpi load --target postgres`
+twice, `dbt build` on PostgreSQL (seeds, all models, data and unit tests must pass) while the
+same data builds on DuckDB in parallel (seeds and models up to kpi_metrics), then compare
+kpi_metrics row by row and check what the analyst role can and cannot do.
+
+Needs the PostgreSQL server binaries (Debian: `apt-get install -y postgresql`). Without
+them the tests are skipped locally and fail on CI (env CI set).
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import math
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+pytestmark = pytest.mark.postgres
+
+psycopg2 = pytest.importorskip("psycopg2", reason="psycopg2 is not installed (pip install psycopg2-binary)")
+pytest.importorskip("psycopg2.errors")
+pytest.importorskip("psycopg2.extensions")
+
+PROJECT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+GENERATE_ARGS = ["--start", "2024-02-15", "--days", "60", "--scale", "0.05", "--markets", "RO,PL", "--dirt", "0.01"]
+DBT_USER, DBT_PASSWORD, DATABASE, SCHEMA = "cskpi_dbt", "dbt-secret", "cskpi", "analytics"
+ANALYST_ROLE, ANALYST_USER, ANALYST_PASSWORD = "analyst", "alice", "alice-secret"
+KPI_KEY = ("period_grain", "period_start", "market_code", "channel", "kpi_code")
+REL_TOL = 1e-6
+STEP_TIMEOUT = 240  # seconds per subprocess
+
+
+# ---------------------------------------------------------------------------- cluster
+
+
+def _initdb() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[4]))
+    if found:
+        return Path(found[-1])
+    on_path = shutil.which("initdb")
+    return Path(on_path) if on_path else None
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Cluster:
+    bin_dir: Path
+    data_dir: Path
+    socket_dir: Path
+    port: int
+
+    def superuser(self, dbname: str = "postgres") -> psycopg2.extensions.connection:
+        conn = psycopg2.connect(host=str(self.socket_dir), port=self.port, user="postgres", dbname=dbname)
+        conn.autocommit = True
+        return conn
+
+    def connect(self, user: str, password: str) -> psycopg2.extensions.connection:
+        conn = psycopg2.connect(host="127.0.0.1", port=self.port, user=user, password=password, dbname=DATABASE)
+        conn.autocommit = True
+        return conn
+
+    def query(self, statement: str, params: tuple = (), dbname: str = DATABASE) -> list[tuple]:
+        """Run one statement as superuser (autocommit); its rows, if any."""
+        conn = self.superuser(dbname)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(statement, params)
+                return cur.fetchall() if cur.description else []
+        finally:
+            conn.close()
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: drop to the postgres user when we are root."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *cmd]
+    return cmd
+
+
+def _run(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=STEP_TIMEOUT, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[Cluster]:
+    initdb = _initdb()
+    if initdb is None:
+        reason = "PostgreSQL server binaries not found (/usr/lib/postgresql/*/bin/initdb); apt-get install postgresql"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but {reason}")
+        pytest.skip(reason)
+    bin_dir = initdb.parent
+    # Not under pytest's tmp_path: its parents are private to root and the server runs as postgres.
+    root = Path(tempfile.mkdtemp(prefix="cskpi-pg-"))
+    root.chmod(0o755)
+    if os.geteuid() == 0:
+        shutil.chown(root, user="postgres")
+    data_dir, log = root / "data", root / "server.log"
+    init = _run(
+        _as_postgres(
+            [
+                str(initdb),
+                "-D", str(data_dir),
+                "-U", "postgres",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "--no-locale",  # C collation: text ordering equals DuckDB's (byte order)
+                "-E", "UTF8",
+            ]
+        )
+    )  # fmt: skip
+    assert init.returncode == 0, f"initdb failed:\n{init.stdout}\n{init.stderr}"
+    port = _free_port()
+    options = (
+        f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={root} "
+        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c TimeZone=UTC"
+    )
+    pg_ctl = str(bin_dir / "pg_ctl")
+    start = _run(_as_postgres([pg_ctl, "-D", str(data_dir), "-l", str(log), "-w", "-t", "60", "-o", options, "start"]))
+    assert start.returncode == 0, f"pg_ctl start failed:\n{start.stderr}\n{log.read_text() if log.exists() else ''}"
+    try:
+        yield Cluster(bin_dir, data_dir, root, port)
+    finally:
+        _run(_as_postgres([pg_ctl, "-D", str(data_dir), "-m", "fast", "-w", "stop"]))
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_env(cluster: Cluster) -> dict[str, str]:
+    """A database owned by a login user for dbt (CREATEROLE: the grants hook creates the analyst role)."""
+    cluster.query(f"create role {DBT_USER} login createrole password %s", (DBT_PASSWORD,), dbname="postgres")
+    cluster.query(f"create database {DATABASE} owner {DBT_USER}", dbname="postgres")
+    return {
+        "CSKPI_PG_HOST": "127.0.0.1",
+        "CSKPI_PG_PORT": str(cluster.port),
+        "CSKPI_PG_USER": DBT_USER,
+        "CSKPI_PG_PASSWORD": DBT_PASSWORD,
+        "CSKPI_PG_DATABASE": DATABASE,
+        "CSKPI_PG_SCHEMA": SCHEMA,
+    }
+
+
+# ---------------------------------------------------------------------------- data and builds
+
+
+@pytest.fixture(scope="session")
+def work_dir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="cskpi-pgtest-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _env(work_dir: Path, raw_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CSKPI_", "DBT_"))}
+    env.update(
+        {
+            "CSKPI_PROJECT_DIR": str(PROJECT),
+            "DBT_PROFILES_DIR": str(PROJECT),
+            "CSKPI_RAW_DIR": str(raw_dir),
+            "CSKPI_THREADS": "4",
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="session")
+def raw_dir(work_dir: Path) -> Path:
+    out = work_dir / "raw"
+    gen = _run([str(BIN / "cskpi"), "generate", "--out", str(out), *GENERATE_ARGS], cwd=PROJECT)
+    assert gen.returncode == 0, f"cskpi generate failed:\n{gen.stdout}\n{gen.stderr}"
+    return out
+
+
+def _load(env: dict[str, str], raw: Path) -> subprocess.CompletedProcess[str]:
+    return _run([str(BIN / "cskpi"), "load", "--target", "postgres", "--raw-dir", str(raw)], env=env, cwd=PROJECT)
+
+
+def _raw_counts(cluster: Cluster) -> dict[str, int]:
+    from cskpi.contract import TABLES
+
+    return {t.path: cluster.query(f"select count(*) from raw_{t.system}.{t.name}")[0][0] for t in TABLES}
+
+
+@dataclass
+class LoadRuns:
+    first: dict[str, int]
+    second: dict[str, int]
+    output: str
+
+
+@pytest.fixture(scope="session")
+def loaded(cluster: Cluster, pg_env: dict[str, str], work_dir: Path, raw_dir: Path) -> LoadRuns:
+    env = _env(work_dir, raw_dir, **pg_env)
+    first = _load(env, raw_dir)
+    assert first.returncode == 0, f"first cskpi load failed:\n{first.stdout}\n{first.stderr}"
+    counts_1 = _raw_counts(cluster)
+    second = _load(env, raw_dir)
+    assert second.returncode == 0, f"second cskpi load failed:\n{second.stdout}\n{second.stderr}"
+    return LoadRuns(counts_1, _raw_counts(cluster), first.stderr)
+
+
+@dataclass
+class Build:
+    name: str
+    returncode: int
+    log: str
+    run_results: list[dict]
+    seconds: float
+
+    def built(self, unique_id: str) -> bool:
+        return any(r["unique_id"] == unique_id and r["status"] == "success" for r in self.run_results)
+
+    def failures(self) -> list[str]:
+        """Errored and failed nodes with their message; skipped nodes only as a count."""
+        bad = [
+            f"{r['unique_id']}: {r['status']} {(r.get('message') or '')[:300]}"
+            for r in self.run_results
+            if r["status"] not in ("success", "pass", "skipped")
+        ]
+        skipped = sum(r["status"] == "skipped" for r in self.run_results)
+        return [*bad, f"({skipped} downstream nodes skipped)"] if skipped else bad
+
+
+def _start_build(work_dir: Path, name: str, env: dict[str, str], *selection: str) -> subprocess.Popen[str]:
+    """`dbt build` (seeds, models, tests) in the background, so the two targets build in parallel."""
+    cmd = [str(BIN / "dbt"), "build", "--project-dir", str(PROJECT), *selection]
+    cmd += ["--target-path", str(work_dir / f"target_{name}"), "--log-path", str(work_dir / f"logs_{name}")]
+    # Output to a file, not a pipe: an unread pipe would stall the other build.
+    with (work_dir / f"dbt_{name}.out").open("w") as out:
+        return subprocess.Popen(cmd, env=env, cwd=PROJECT, stdout=out, stderr=subprocess.STDOUT, text=True)
+
+
+def _finish_build(work_dir: Path, name: str, proc: subprocess.Popen[str], started: float) -> Build:
+    try:
+        proc.wait(timeout=STEP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    out = (work_dir / f"dbt_{name}.out").read_text()
+    results_file = work_dir / f"target_{name}" / "run_results.json"
+    results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
+    return Build(name, proc.returncode, out, results, time.monotonic() - started)
+
+
+@dataclass
+class Builds:
+    postgres: Build
+    duckdb: Build
+    duckdb_path: Path
+
+
+@pytest.fixture(scope="session")
+def builds(loaded: LoadRuns, pg_env: dict[str, str], work_dir: Path, raw_dir: Path) -> Builds:
+    duck_path = work_dir / "warehouse.duckdb"
+    started = time.monotonic()
+    # PostgreSQL: everything (seeds, models, data and unit tests). DuckDB is only the reference for
+    # the comparison (its own tests run elsewhere): seeds and models up to kpi_metrics.
+    pg = _start_build(
+        work_dir, "postgres", _env(work_dir, raw_dir, CSKPI_TARGET="postgres", CSKPI_THREADS="6", **pg_env)
+    )
+    duck_env = _env(work_dir, raw_dir, CSKPI_TARGET="duckdb", CSKPI_DUCKDB_PATH=str(duck_path))
+    duck = _start_build(
+        work_dir, "duckdb", duck_env, "--select", "+kpi_metrics", "--resource-type", "seed", "--resource-type", "model"
+    )
+    pg_build = _finish_build(work_dir, "postgres", pg, started)
+    duck_build = _finish_build(work_dir, "duckdb", duck, started)
+    return Builds(pg_build, duck_build, duck_path)
+
+
+# ---------------------------------------------------------------------------- tests: load
+
+
+def test_load_is_idempotent(loaded: LoadRuns, raw_dir: Path):
+    from cskpi.contract import TABLES
+
+    assert loaded.first == loaded.second, "a second load of the same landing files changed the row counts"
+    con = duckdb.connect()
+    for t in TABLES:
+        files = f"{raw_dir}/{t.path}/*.parquet"
+        landed = con.execute(f"select count(*) from read_parquet('{files}', union_by_name = true)").fetchone()[0]
+        assert loaded.first[t.path] == landed, f"{t.path}: {landed} landing rows, {loaded.first[t.path]} loaded"
+        assert f"raw_{t.system}.{t.name}" in loaded.output, "progress output names every table"
+    assert sum(loaded.first.values()) > 0
+
+
+def test_load_names_missing_landing_table(cluster: Cluster, pg_env: dict[str, str], work_dir: Path, raw_dir: Path):
+    partial = work_dir / "raw_partial"
+    shutil.copytree(raw_dir / "helpdesk", partial / "helpdesk")
+    result = _load(_env(work_dir, partial, **pg_env), partial)
+    assert result.returncode != 0
+    assert "telephony/calls" in result.stderr and "missing" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------------------- tests: build
+
+
+def test_dbt_build_passes_on_postgres(builds: Builds):
+    build = builds.postgres
+    assert build.returncode == 0 and not build.failures(), (
+        f"dbt on PostgreSQL failed ({build.seconds:.0f}s):\n"
+        + "\n".join(build.failures())
+        + "\n--- log tail ---\n"
+        + build.log[-4000:]
+    )
+    kinds = {r["unique_id"].split(".")[0] for r in build.run_results}
+    assert {"model", "test"} <= kinds
+
+
+def test_dbt_reference_build_passes_on_duckdb(builds: Builds):
+    build = builds.duckdb
+    assert build.returncode == 0 and not build.failures(), (
+        "dbt on DuckDB failed:\n" + "\n".join(build.failures()) + "\n--- log tail ---\n" + build.log[-4000:]
+    )
+
+
+def _normalise(value: object) -> object:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime) and value == datetime(value.year, value.month, value.day):
+        return value.date()
+    return value
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        if a is None or b is None:
+            return a is b
+        if math.isnan(float(a)) and math.isnan(float(b)):  # type: ignore[arg-type]
+            return True
+        return math.isclose(float(a), float(b), rel_tol=REL_TOL, abs_tol=1e-9)  # type: ignore[arg-type]
+    return a == b
+
+
+def _keyed(columns: list[str], rows: list[tuple]) -> dict[tuple, dict[str, object]]:
+    out: dict[tuple, dict[str, object]] = {}
+    for row in rows:
+        record = {c: _normalise(v) for c, v in zip(columns, row, strict=True)}
+        key = tuple(record[k] for k in KPI_KEY)
+        assert key not in out, f"duplicate kpi_metrics key {key}"
+        out[key] = record
+    return out
+
+
+def _pg_kpi_metrics(cluster: Cluster) -> tuple[list[str], dict[tuple, dict[str, object]]]:
+    conn = cluster.superuser(DATABASE)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"select * from {SCHEMA}.kpi_metrics")
+            cols = [d[0] for d in cur.description]
+            return cols, _keyed(cols, cur.fetchall())
+    finally:
+        conn.close()
+
+
+def _assert_same_rows(left: dict, right: dict, columns: list[str], names: tuple[str, str]) -> None:
+    only_left, only_right = sorted(left.keys() - right.keys(), key=str), sorted(right.keys() - left.keys(), key=str)
+    assert not only_left and not only_right, (
+        f"{len(only_left)} rows only on {names[0]}, e.g. {only_left[:5]}; "
+        f"{len(only_right)} only on {names[1]}, e.g. {only_right[:5]}"
+    )
+    diffs = [
+        f"{key} {col}: {names[0]}={left[key][col]!r} {names[1]}={right[key][col]!r}"
+        for key in sorted(left, key=str)
+        for col in columns
+        if not _same(left[key][col], right[key][col])
+    ]
+    assert not diffs, f"{len(diffs)} differing values of {len(left)} rows:\n" + "\n".join(diffs[:30])
+
+
+def test_kpi_metrics_match_duckdb(builds: Builds, cluster: Cluster):
+    # Compared even when an unrelated node failed, as long as kpi_metrics itself was built on both.
+    for build in (builds.postgres, builds.duckdb):
+        if not build.built("model.cskpi.kpi_metrics"):
+            pytest.fail(f"kpi_metrics was not built on {build.name}; see test_dbt_*_passes_on_* for the errors")
+    con = duckdb.connect(str(builds.duckdb_path), read_only=True)
+    cursor = con.execute("select * from kpi_metrics")
+    duck_cols = [d[0] for d in cursor.description]
+    duck = _keyed(duck_cols, cursor.fetchall())
+    con.close()
+    pg_cols, pg = _pg_kpi_metrics(cluster)
+
+    assert sorted(pg_cols) == sorted(duck_cols)
+    assert len(duck) > 0, "kpi_metrics is empty on DuckDB"
+    assert sum(r["value"] is not None for r in duck.values()) > len(duck) / 4, "too few KPI values to compare"
+    _assert_same_rows(duck, pg, duck_cols, ("duckdb", "postgres"))
+
+
+def test_incremental_rerun_on_postgres_is_idempotent(
+    builds: Builds, cluster: Cluster, pg_env: dict[str, str], work_dir: Path, raw_dir: Path
+):
+    """A second run on the same raw data takes the incremental path and gives the same kpi_metrics."""
+    if not builds.postgres.built("model.cskpi.kpi_metrics"):
+        pytest.fail("kpi_metrics was not built on postgres")
+    cols, before = _pg_kpi_metrics(cluster)
+    env = _env(work_dir, raw_dir, CSKPI_TARGET="postgres", CSKPI_THREADS="6", **pg_env)
+    # Same target path as the first build: dbt reuses its partial parse (saves a full parse).
+    proc = _start_build(work_dir, "postgres", env, "--select", "+kpi_metrics", "--resource-type", "model")
+    rerun = _finish_build(work_dir, "postgres", proc, time.monotonic())
+    assert rerun.returncode == 0 and not rerun.failures(), (
+        "incremental rerun failed:\n" + "\n".join(rerun.failures()) + "\n" + rerun.log[-3000:]
+    )
+    _, after = _pg_kpi_metrics(cluster)
+    _assert_same_rows(before, after, cols, ("first run", "rerun"))
+
+
+# ---------------------------------------------------------------------------- tests: grants
+
+
+@pytest.fixture(scope="session")
+def analyst(builds: Builds, cluster: Cluster) -> Iterator[psycopg2.extensions.connection]:
+    if not builds.postgres.run_results:
+        pytest.fail("dbt did not run on PostgreSQL; grants were not applied")
+    rows = cluster.query("select rolcanlogin from pg_roles where rolname = %s", (ANALYST_ROLE,))
+    assert rows, f"the build did not create role {ANALYST_ROLE}"
+    assert rows[0][0] is False, f"role {ANALYST_ROLE} must be NOLOGIN"
+    cluster.query(f"create role {ANALYST_USER} login password %s in role {ANALYST_ROLE}", (ANALYST_PASSWORD,))
+    conn = cluster.connect(ANALYST_USER, ANALYST_PASSWORD)
+    yield conn
+    conn.close()
+
+
+def _denied(conn: psycopg2.extensions.connection, statement: str) -> bool:
+    with conn.cursor() as cur:
+        try:
+            cur.execute(statement)
+        except psycopg2.errors.InsufficientPrivilege:
+            return True
+    return False
+
+
+def _first_relation(cluster: Cluster, schema: str, like: str) -> str:
+    rows = cluster.query(
+        "select schemaname || '.' || tablename from pg_tables where schemaname = %s and tablename like %s "
+        "order by 1 limit 1",
+        (schema, like),
+    )
+    assert rows, f"no relation {schema}.{like}"
+    return rows[0][0]
+
+
+def test_analyst_reads_marts(analyst: psycopg2.extensions.connection, cluster: Cluster):
+    with analyst.cursor() as cur:
+        cur.execute(f"select count(*) from {SCHEMA}.kpi_metrics")
+        assert cur.fetchone()[0] > 0
+        dim = _first_relation(cluster, SCHEMA, "dim\\_%")
+        cur.execute(f"select count(*) from {dim}")
+        assert cur.fetchone()[0] >= 0
+
+
+def test_analyst_cannot_read_raw_or_staging(analyst: psycopg2.extensions.connection, cluster: Cluster):
+    assert _denied(analyst, "select * from raw_helpdesk.tickets limit 1"), "analyst can read a raw table"
+    stg = _first_relation(cluster, SCHEMA, "stg\\_%")
+    assert _denied(analyst, f"select * from {stg} limit 1"), f"analyst can read {stg}"
+    assert _denied(analyst, f"select * from {SCHEMA}.fct_quarantined_rows limit 1"), "analyst can read quarantine"
+
+
+def test_analyst_cannot_write(analyst: psycopg2.extensions.connection):
+    assert _denied(analyst, f"insert into {SCHEMA}.kpi_metrics (kpi_code) values ('x')"), "analyst can insert"
+    assert _denied(analyst, f"create table {SCHEMA}.analyst_scratch (i integer)"), "analyst can create tables"
+    assert _denied(analyst, "create schema analyst_scratch"), "analyst can create schemas"
+
+
+def test_analyst_privileges_cover_exactly_the_marts(analyst: psycopg2.extensions.connection, cluster: Cluster):
+    rows = cluster.query(
+        "select n.nspname, c.relname, has_table_privilege(%s, c.oid, 'select'), "
+        "has_table_privilege(%s, c.oid, 'insert, update, delete, truncate') "
+        "from pg_class as c join pg_namespace as n on n.oid = c.relnamespace "
+        "where c.relkind in ('r', 'v', 'm', 'p') and (n.nspname = %s or n.nspname like 'raw\\_%%')",
+        (ANALYST_USER, ANALYST_USER, SCHEMA),
+    )
+    assert rows
+    wrong = []
+    for schema, name, can_select, can_write in rows:
+        mart = (
+            schema == SCHEMA
+            and name.startswith(("dim_", "fct_", "kpi_", "dq_"))
+            and name not in ("fct_quarantined_rows", "kpi_definitions", "kpi_targets")
+        )
+        if can_select != mart or can_write:
+            wrong.append(f"{schema}.{name}: select={can_select} write={can_write}")
+    assert not wrong, "analyst privileges differ from 'marts only, read only':\n" + "\n".join(wrong)
