@@ -231,3 +231,32 @@ def test_error_severity_dbt_test_blocks_downstream(tmp_path):
     assert out["materialized"] == ["stg_things"]  # fct_things was never built
     assert out["checks"] == {"not_null_stg_things_id": False}
     assert any("not_null_stg_things_id" in f for f in out["failures"])
+
+
+def _serving_state(serving: Path) -> tuple[str, dict[str, str]]:
+    from cskpi.publish import current_version
+
+    con = duckdb.connect(str(serving / "current" / "cskpi.duckdb"), read_only=True)
+    try:
+        checksums = dict(con.execute("select table_name, checksum from serving_tables").fetchall())
+    finally:
+        con.close()
+    return current_version(serving) or "", checksums
+
+
+def test_clean_run_publishes_and_a_run_failing_halfway_keeps_serving(datasets, run_env, tmp_path):
+    serving = tmp_path / "serving"
+    env = {**os.environ, **run_env, "CSKPI_SERVING_DIR": str(serving)}
+    ok = _cskpi("run", "--raw-dir", str(datasets["clean"]), env=env)
+    assert ok.returncode == 0, ok.stderr[-3000:]
+    assert "published:" in ok.stderr
+    version, checksums = _serving_state(serving)
+    assert {"kpi_metrics", "fct_contacts", "dim_markets"} <= set(checksums)
+    # A non-numeric threshold makes the intermediate call model fail after staging was rebuilt.
+    broken = _cskpi(
+        "run", "--raw-dir", str(datasets["clean"]), "--vars", '{"service_level_seconds": "not_a_number"}', env=env
+    )
+    assert broken.returncode == 1, broken.stderr[-3000:]
+    assert "FAILED step" in broken.stderr and "serving database unchanged" in broken.stderr
+    assert _serving_state(serving) == (version, checksums)
+    assert (serving / "current" / "parquet" / "kpi_metrics").is_dir()
