@@ -499,3 +499,65 @@ def test_cskpi_run_arguments_and_bad_vars(capsys):
     assert bad.func(bad) == EXIT_USAGE
     assert "JSON object" in capsys.readouterr().err
     assert dict(os.environ) == env_before
+
+
+def _publish_sensor_result(check_passes: bool):
+    from orchestration.sensors import build_publish_sensor
+
+    @dg.asset
+    def thing() -> int:
+        return 1
+
+    @dg.asset_check(asset=thing)
+    def thing_quality() -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(passed=check_passes, description="helpdesk/tickets: 30% quarantined")
+
+    nightly = dg.define_asset_job("nightly", selection=[thing])
+    publish = dg.define_asset_job("publish", selection=[thing])
+    sensor = build_publish_sensor(nightly, publish)
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = dg.materialize([thing, thing_quality], instance=instance)
+        success = next(e for e in result.all_events if e.event_type_value == "PIPELINE_SUCCESS")
+        context = dg.build_run_status_sensor_context(
+            sensor_name=sensor.name,
+            dagster_event=success,
+            dagster_instance=instance,
+            dagster_run=instance.get_run_by_id(result.run_id),
+        )
+        return sensor(context), result.run_id
+
+
+def test_publish_sensor_requests_publish_after_a_clean_run():
+    request, run_id = _publish_sensor_result(check_passes=True)
+    assert isinstance(request, dg.RunRequest)
+    assert request.run_key == run_id
+
+
+def test_publish_sensor_skips_when_an_error_check_failed():
+    skip, _ = _publish_sensor_result(check_passes=False)
+    assert isinstance(skip, dg.SkipReason)
+    assert "1 ERROR checks failed" in skip.skip_message
+
+
+def test_definitions_have_the_publish_job_after_the_marts():
+    from orchestration.assets.serving import SERVING_ASSET_KEY
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("cskpi_publish")
+    assert job.tags.get("cskpi/warehouse") == "duckdb"
+    graph = defs.resolve_asset_graph()
+    parents = {k.to_user_string() for k in graph.get(SERVING_ASSET_KEY).parent_keys}
+    assert {"kpi_metrics", "fct_contacts"} <= parents
+    assert not any(p.startswith(("stg_", "int_", "base_")) for p in parents)
+
+
+def test_serving_keep_versions_from_env(monkeypatch):
+    from orchestration.assets.serving import keep_versions
+
+    monkeypatch.delenv("CSKPI_SERVING_KEEP", raising=False)
+    assert keep_versions() == 3
+    monkeypatch.setenv("CSKPI_SERVING_KEEP", "5")
+    assert keep_versions() == 5
+    monkeypatch.setenv("CSKPI_SERVING_KEEP", "zero")
+    with pytest.raises(ValueError, match="CSKPI_SERVING_KEEP"):
+        keep_versions()
