@@ -9,11 +9,13 @@ export CSKPI_PROJECT_DIR := $(CURDIR)
 export CSKPI_RAW_DIR ?= $(CURDIR)/data/raw
 export CSKPI_DUCKDB_PATH ?= $(CURDIR)/data/warehouse/cskpi.duckdb
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export CSKPI_SERVING_DIR ?= $(CURDIR)/data/serving
+DASHBOARD_PORT ?= 8501
 
 # The demo data set: five markets from Jan 2024 to Mar 2025, covering both case studies and their fixes.
 DEMO_ARGS ?= --start 2024-01-01 --days 456 --markets RO,PL,HU,CZ,DE --scale 1.0 --seed 42
 
-.PHONY: setup data run build test lint ui docs clean
+.PHONY: setup data run build test lint ui dashboard docs clean
 
 setup: $(VENV)/.installed
 
@@ -37,6 +39,7 @@ build: setup data
 	$(BIN)/cskpi build
 
 lint: setup
+	mkdir -p $(dir $(CSKPI_DUCKDB_PATH))
 	$(BIN)/ruff check .
 	$(BIN)/sqlfluff lint models macros tests/dbt
 
@@ -46,6 +49,10 @@ test: setup lint
 ui: setup
 	mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -m orchestration.definitions
+
+dashboard: setup
+	$(BIN)/streamlit run dashboard/app.py --server.headless true --server.address 127.0.0.1 \
+		--server.port $(DASHBOARD_PORT) --browser.gatherUsageStats false
 
 docs: setup
 	$(BIN)/dbt docs generate

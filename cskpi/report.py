@@ -36,6 +36,20 @@ class KpiRow:
     unit: str
 
 
+@dataclass(frozen=True)
+class Finding:
+    market_code: str
+    rule_code: str
+    title: str
+    severity: str
+    evidence: str
+    first_action: str
+
+
+DIAGNOSTICS_TABLE = "kpi_diagnostics"
+_SEVERITY_ORDER = "case severity when 'high' then 1 when 'medium' then 2 else 3 end"
+
+
 def latest_month(con: duckdb.DuckDBPyConnection) -> str:
     row = con.execute(
         "select max(period_start) from kpi_metrics where period_grain = 'month' and channel = 'all'"
@@ -67,6 +81,40 @@ def fetch(con: duckdb.DuckDBPyConnection, month: str, market: str | None) -> lis
     """
     rows = con.execute(sql, [month_start, month_start, market, market]).fetchall()
     return [KpiRow(*r) for r in rows]
+
+
+def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    row = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'main' and table_name = ?", [table]
+    ).fetchone()
+    return row is not None and row[0] > 0
+
+
+def fetch_diagnostics(con: duckdb.DuckDBPyConnection, month: str, market: str | None) -> list[Finding] | None:
+    """Monthly findings of ``kpi_diagnostics`` for ``month``; None when the table is absent (older database)."""
+    if not has_table(con, DIAGNOSTICS_TABLE):
+        return None
+    sql = f"""
+        select market_code, rule_code, title, severity, evidence, first_action
+        from {DIAGNOSTICS_TABLE}
+        where period_grain = 'month' and period_start = cast(? as date)
+          and (? is null or market_code = ?)
+        order by market_code, {_SEVERITY_ORDER}, rule_code
+    """
+    rows = con.execute(sql, [f"{month}-01", market, market]).fetchall()
+    return [Finding(*r) for r in rows]
+
+
+def render_diagnostics(findings: list[Finding], month: str) -> str:
+    lines = [f"Diagnostics for {month} (KPIs read together, kpi_diagnostics)"]
+    if not findings:
+        lines.append("  no diagnostic rule fired")
+        return "\n".join(lines)
+    for f in findings:
+        lines.append(f"  {f.market_code}  {f.title} [{f.severity}]")
+        lines.append(f"      evidence: {f.evidence}")
+        lines.append(f"      action:   {f.first_action}")
+    return "\n".join(lines)
 
 
 def _fmt(value: float | None, unit: str) -> str:
@@ -108,8 +156,12 @@ def report(database: Path, month: str | None = None, market: str | None = None) 
     try:
         month = month or latest_month(con)
         rows = fetch(con, month, market)
+        findings = fetch_diagnostics(con, month, market)
     finally:
         con.close()
     if not rows:
         raise LookupError(f"no KPI rows for month {month}" + (f" and market {market}" if market else ""))
-    return render(rows, month)
+    text = render(rows, month)
+    if findings is not None:
+        text += "\n\n" + render_diagnostics(findings, month)
+    return text

@@ -75,3 +75,92 @@ def test_report_cli_errors_are_actionable(tmp_path, capsys):
     assert "make run" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["report", "--month", "2024-13"])
+
+
+def _diagnostics_db(path):
+    _kpi_db(path)
+    con = duckdb.connect(str(path))
+    con.execute(
+        """create table kpi_diagnostics (period_grain varchar, period_start date, market_code varchar,
+           rule_code varchar, title varchar, severity varchar, explanation varchar, evidence varchar,
+           recommended_actions varchar, first_action varchar, conditions_count integer, source_case varchar)"""
+    )
+    evidence = "avg_speed_of_answer=4s (target 20s, met); repeat_contact_rate=23.7% (target 15.0%, missed)"
+    rows = [
+        (
+            "month",
+            "2024-10-01",
+            "PL",
+            "internal_escalation_bottleneck",
+            "Internal escalation bottleneck",
+            "high",
+            "x",
+            evidence,
+            "Map the escalation paths|Agree internal SLAs",
+            "Map the escalation paths",
+            2,
+            "poland",
+        ),
+        (
+            "week",
+            "2024-10-07",
+            "PL",
+            "internal_escalation_bottleneck",
+            "Weekly only",
+            "high",
+            "x",
+            "weekly",
+            "a|b",
+            "a",
+            2,
+            "poland",
+        ),
+        (
+            "month",
+            "2024-10-01",
+            "RO",
+            "understaffed_queue",
+            "Understaffed phone queue",
+            "high",
+            "x",
+            "service_level[phone]=70.0%",
+            "Add agents|Offer callbacks",
+            "Add agents",
+            2,
+            "guide",
+        ),
+    ]
+    con.executemany("insert into kpi_diagnostics values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.close()
+
+
+def test_report_prints_monthly_diagnostics_after_the_kpi_table(tmp_path):
+    db = tmp_path / "w.duckdb"
+    _diagnostics_db(db)
+    text = report(db, month="2024-10", market="PL")
+    kpi_part, _, diag_part = text.partition("Diagnostics for 2024-10")
+    assert "csat" in kpi_part and diag_part  # diagnostics come after the KPI table
+    assert "Internal escalation bottleneck" in diag_part
+    assert "repeat_contact_rate=23.7% (target 15.0%, missed)" in diag_part
+    assert "Map the escalation paths" in diag_part and "Agree internal SLAs" not in diag_part  # first action only
+    assert "Weekly only" not in diag_part  # monthly findings only
+    assert "Understaffed" not in diag_part  # --market filter
+    assert "Understaffed phone queue" in report(db, month="2024-10")
+
+
+def test_report_without_findings_or_without_diagnostics_table(tmp_path):
+    db = tmp_path / "w.duckdb"
+    _diagnostics_db(db)
+    assert "no diagnostic rule fired" in report(db, month="2024-09")
+    old = tmp_path / "old.duckdb"
+    _kpi_db(old)  # a database built before kpi_diagnostics existed
+    text = report(old, month="2024-10")
+    assert "csat" in text and "Diagnostics" not in text
+
+
+def test_report_cli_prints_diagnostics(tmp_path, capsys):
+    db = tmp_path / "w.duckdb"
+    _diagnostics_db(db)
+    assert main(["report", "--database", str(db), "--market", "PL", "--month", "2024-10"]) == 0
+    out = capsys.readouterr().out
+    assert "Internal escalation bottleneck" in out and "action:   Map the escalation paths" in out

@@ -62,7 +62,8 @@ def test_publish_copies_only_marts_with_version_table(tmp_path):
     assert (parquet / "fct_calls.parquet").exists()
     grains = sorted(p.name for p in (parquet / "kpi_metrics").iterdir())
     assert grains == ["period_grain=day", "period_grain=month", "period_grain=week"]
-    n = duckdb.connect().execute(f"select count(*) from read_parquet('{parquet}/kpi_metrics/*/*.parquet')").fetchone()[0]
+    glob = f"{parquet}/kpi_metrics/*/*.parquet"
+    n = duckdb.connect().execute(f"select count(*) from read_parquet('{glob}')").fetchone()[0]
     assert n == 30
 
 

@@ -7,7 +7,9 @@
 --                                       value >= target x (1 + threshold / 100) /
 --                                       value <= target x (1 - threshold / 100)
 --   >=, >, <=, <                        value against the threshold
--- A missing value (no data, no target) never satisfies a condition.
+-- A missing value (no data, no target) never satisfies a condition. Periods with
+-- fewer than var('diagnostics_min_contacts') contacts (launch weeks, partial
+-- periods at the data edges) are not evaluated: too few contacts to diagnose.
 
 with
 
@@ -32,11 +34,14 @@ conditions as (
 
 periods as (
 
-    select distinct
+    select
         period_grain,
         period_start,
         market_code
     from signals
+    where
+        signal_code = 'contacts'
+        and signal_value >= {{ var('diagnostics_min_contacts', 50) }}
 
 ),
 
@@ -73,7 +78,7 @@ evaluated as (
         candidates.threshold,
         signals.signal_value,
         coalesce(signals.unit, '') as unit,
-        signals.target,
+        signals.target_value,
         signals.meets_target,
         case
             when signals.signal_value is null then false
@@ -82,13 +87,9 @@ evaluated as (
             when candidates.comparison = 'misses_target'
                 then coalesce(not signals.meets_target, false)
             when candidates.comparison = 'above_target_by_pct'
-                then coalesce(
-                    signals.signal_value >= signals.target * (1 + candidates.threshold / 100), false
-                )
+                then coalesce(signals.signal_value >= signals.target_value * (1 + candidates.threshold / 100), false)
             when candidates.comparison = 'below_target_by_pct'
-                then coalesce(
-                    signals.signal_value <= signals.target * (1 - candidates.threshold / 100), false
-                )
+                then coalesce(signals.signal_value <= signals.target_value * (1 - candidates.threshold / 100), false)
             when candidates.comparison = '>='
                 then coalesce(signals.signal_value >= candidates.threshold, false)
             when candidates.comparison = '>'
@@ -111,14 +112,15 @@ evaluated as (
 ),
 
 {#- Number formatting per unit: percent 1 decimal + '%', seconds whole + 's',
-    eur 2 decimals + ' EUR', months whole, ratio and score 2 decimals. -#}
+    eur 2 decimals + ' EUR', months and counts whole, ratio and score 2 decimals. -#}
 {%- set formatted = {} -%}
-{%- for column in ['signal_value', 'target', 'threshold'] %}
+{%- for column in ['signal_value', 'target_value', 'threshold'] %}
     {%- do formatted.update({column: "case unit"
         ~ " when 'percent' then cast(cast(" ~ column ~ " as decimal(18, 1)) as " ~ dbt.type_string() ~ ") || '%'"
         ~ " when 'seconds' then cast(cast(" ~ column ~ " as decimal(18, 0)) as " ~ dbt.type_string() ~ ") || 's'"
         ~ " when 'eur' then cast(cast(" ~ column ~ " as decimal(18, 2)) as " ~ dbt.type_string() ~ ") || ' EUR'"
         ~ " when 'months' then cast(cast(" ~ column ~ " as decimal(18, 0)) as " ~ dbt.type_string() ~ ")"
+        ~ " when 'count' then cast(cast(" ~ column ~ " as decimal(18, 0)) as " ~ dbt.type_string() ~ ")"
         ~ " else cast(cast(" ~ column ~ " as decimal(18, 2)) as " ~ dbt.type_string() ~ ") end"}) -%}
 {%- endfor %}
 
@@ -127,7 +129,7 @@ texts as (
     select
         *,
         {{ formatted['signal_value'] }} as value_text,
-        {{ formatted['target'] }} as target_text,
+        {{ formatted['target_value'] }} as target_text,
         case
             when comparison in ('above_target_by_pct', 'below_target_by_pct')
                 then cast(cast(threshold as decimal(18, 1)) as {{ dbt.type_string() }}) || '%'
@@ -151,7 +153,7 @@ final as (
         threshold,
         signal_value,
         unit,
-        target,
+        target_value,
         meets_target,
         is_satisfied,
         kpi_code
@@ -160,13 +162,15 @@ final as (
         || coalesce(value_text, 'n/a')
         || ' ('
         || case
-            when target is null then ''
+            when target_value is null then ''
             when meets_target then 'target ' || target_text || ', met'
             when not meets_target then 'target ' || target_text || ', missed'
             else 'target ' || target_text
         end
         || case
-            when target is not null and comparison in ('>=', '>', '<=', '<', 'above_target_by_pct', 'below_target_by_pct')
+            when
+                target_value is not null
+                and comparison in ('>=', '>', '<=', '<', 'above_target_by_pct', 'below_target_by_pct')
                 then '; '
             else ''
         end
@@ -177,7 +181,7 @@ final as (
                 then 'rule >= ' || threshold_text || ' above target'
             when comparison = 'below_target_by_pct'
                 then 'rule >= ' || threshold_text || ' below target'
-            when target is null
+            when target_value is null
                 then 'no target'
             else ''
         end

@@ -1,7 +1,8 @@
 -- Every value a diagnostic rule can test, in one long table per ISO week and
 -- month, market and channel: the KPIs of kpi_metrics (with target and
 -- meets_target) plus market facts (months_since_launch) and contact-mix shares
--- (order_status_delivery_share). Rule conditions refer to signal_code.
+-- (order_status_delivery_share) and the contact volume (contacts). Rule
+-- conditions refer to signal_code.
 
 with
 
@@ -51,7 +52,7 @@ kpi_signals as (
         'kpi' as signal_source,
         metrics.value as signal_value,
         metrics.unit,
-        cast(metrics.target as {{ type_double() }}) as target,
+        cast(metrics.target as {{ type_double() }}) as target_value,
         metrics.meets_target,
         definitions.higher_is_better
     from metrics
@@ -77,7 +78,7 @@ launch_signals as (
             ) }} as {{ type_double() }}
         ) as signal_value,
         'months' as unit,
-        cast(null as {{ type_double() }}) as target,
+        cast(null as {{ type_double() }}) as target_value,
         cast(null as {{ dbt.type_boolean() }}) as meets_target,
         cast(null as {{ dbt.type_boolean() }}) as higher_is_better
     from periods
@@ -99,7 +100,30 @@ mix_signals as (
         {{ safe_divide('contact_mix.contacts_order_status_delivery', 'contact_mix.contacts', 100) }}
             as signal_value,
         'percent' as unit,
-        cast(null as {{ type_double() }}) as target,
+        cast(null as {{ type_double() }}) as target_value,
+        cast(null as {{ dbt.type_boolean() }}) as meets_target,
+        cast(null as {{ dbt.type_boolean() }}) as higher_is_better
+    from periods
+    inner join contact_mix
+        on
+            periods.period_grain = contact_mix.period_grain
+            and periods.period_start = contact_mix.period_start
+            and periods.market_code = contact_mix.market_code
+
+),
+
+volume_signals as (
+
+    select
+        periods.period_grain,
+        periods.period_start,
+        periods.market_code,
+        'all' as channel,
+        'contacts' as signal_code,
+        'contact_mix' as signal_source,
+        cast(contact_mix.contacts as {{ type_double() }}) as signal_value,
+        'count' as unit,
+        cast(null as {{ type_double() }}) as target_value,
         cast(null as {{ dbt.type_boolean() }}) as meets_target,
         cast(null as {{ dbt.type_boolean() }}) as higher_is_better
     from periods
@@ -118,6 +142,8 @@ final as (
     select * from launch_signals
     union all
     select * from mix_signals
+    union all
+    select * from volume_signals
 
 )
 

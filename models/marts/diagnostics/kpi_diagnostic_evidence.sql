@@ -30,7 +30,7 @@ final as (
         condition_results.threshold,
         condition_results.signal_value as value,  -- noqa: RF04
         condition_results.unit,
-        condition_results.target,
+        condition_results.target_value as target,  -- noqa: RF04
         condition_results.meets_target,
         condition_results.evidence_text
     from condition_results

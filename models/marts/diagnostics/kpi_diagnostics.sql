@@ -43,18 +43,29 @@ findings as (
 
 ),
 
-evidence as (
+{#- Evidence texts joined in condition order without listagg (whose order is not
+    guaranteed on every warehouse): one max(case) per condition number, up to
+    max_conditions (the seed test of diagnostic_rule_conditions enforces the bound). -#}
+{%- set max_conditions = 10 %}
+
+evidence_parts as (
 
     select
         condition_results.period_grain,
         condition_results.period_start,
         condition_results.market_code,
         condition_results.rule_code,
-        {{ dbt.listagg(
-            'condition_results.evidence_text',
-            "'; '",
-            'order by condition_results.condition_no'
-        ) }} as evidence
+        {%- for n in range(1, max_conditions + 1) %}
+            coalesce(
+                max(
+                    case
+                        when condition_results.condition_no = {{ n }}
+                            then '; ' || condition_results.evidence_text
+                    end
+                ),
+                ''
+            ){% if not loop.last %} ||{% endif %}
+        {%- endfor %} as evidence_joined
     from condition_results
     inner join findings
         on
@@ -67,6 +78,18 @@ evidence as (
         condition_results.period_start,
         condition_results.market_code,
         condition_results.rule_code
+
+),
+
+evidence as (
+
+    select
+        period_grain,
+        period_start,
+        market_code,
+        rule_code,
+        substr(evidence_joined, 3) as evidence
+    from evidence_parts
 
 ),
 

@@ -1,0 +1,1 @@
+"""Streamlit dashboard over the published serving database (``make dashboard``)."""
