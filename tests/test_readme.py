@@ -1,0 +1,48 @@
+"""The README's KPI catalogue agrees with the kpi_definitions seed, and documents what exists."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _catalogue_module():
+    spec = importlib.util.spec_from_file_location("kpi_catalogue", ROOT / "scripts" / "kpi_catalogue.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_readme_kpi_catalogue_matches_the_seed():
+    module = _catalogue_module()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    expected = module.render(ROOT / "seeds" / "kpi_definitions.csv")
+    assert expected in readme, "README KPI catalogue is stale: run python scripts/kpi_catalogue.py"
+
+
+def test_catalogue_lists_every_kpi_code_of_the_spec():
+    spec_codes = {
+        "service_level", "avg_response_time", "avg_speed_of_answer", "aht", "aht_agent", "avg_call_duration",
+        "call_abandonment_rate", "first_contact_resolution", "repeat_contact_rate", "cost_per_interaction",
+        "cost_per_resolution", "csat", "nps", "ces", "esat", "interactions_per_order", "first_response_time",
+        "avg_resolution_time", "ticket_resolution_rate", "reopen_rate", "escalation_rate", "pre_sales_share",
+        "churn_rate",
+    }  # fmt: skip
+    with (ROOT / "seeds" / "kpi_definitions.csv").open(newline="") as handle:
+        seed_codes = {r["kpi_code"] for r in csv.DictReader(handle)}
+    assert seed_codes == spec_codes
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert set(re.findall(r"^\| `([a-z_]+)` \|", readme, flags=re.M)) == spec_codes
+
+
+def test_readme_names_the_two_commands_and_existing_paths():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make run" in readme and "make test" in readme
+    for path in re.findall(r"`((?:models|seeds|cskpi|orchestration|dashboard|benchmarks|docs)/[\w./<>-]+)`", readme):
+        if "<" in path or "*" in path:
+            continue
+        assert (ROOT / path).exists(), f"README mentions {path}, which does not exist"
