@@ -25,6 +25,11 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
+# The Spark target's packages (pyspark is large): only the test suite and Spark users need them.
+$(VENV)/.installed-spark: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[dev,spark]'
+	touch $@
+
 # Generated once; delete data/raw (or run `make clean`) to regenerate.
 $(CSKPI_RAW_DIR)/_manifest.json: | setup
 	$(BIN)/cskpi generate --out $(CSKPI_RAW_DIR) $(DEMO_ARGS)
@@ -43,7 +48,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/sqlfluff lint models macros tests/dbt
 
-test: setup lint
+test: $(VENV)/.installed-spark lint
 	$(BIN)/pytest
 
 ui: setup
