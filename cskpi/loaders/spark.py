@@ -2,17 +2,19 @@
 
 ``cskpi load --target spark`` reads ``<raw_dir>/<system>/<table>/*.parquet`` (or ``*.csv``) with
 Spark itself, casts every contract column to its contract type (extra columns are dropped)
-and writes the result as a parquet table ``raw_<system>.<table>`` (``CREATE TABLE ... USING
-parquet AS SELECT``, replaced on every load), so a rerun on the same landing files gives the
-same tables. Plain parquet, no Delta Lake: nothing is fetched from Maven at run time.
+and writes the result as a parquet table ``raw_<system>.<table>``: ``CREATE TABLE ... USING
+parquet AS SELECT`` the first time (or when the table drifted from the contract), ``INSERT
+OVERWRITE`` afterwards, so a rerun on the same landing files gives the same tables. Plain
+parquet, no Delta Lake: nothing is fetched from Maven at run time.
 
 The Spark session is configured from the same ``CSKPI_SPARK_*`` variables as the ``spark``
 output of profiles.yml (see :func:`spark_conf`), so the loader and ``dbt`` share one
 warehouse directory and one metastore. Locally that is an embedded Derby metastore, which
 only one JVM can open at a time: run ``cskpi load`` and ``dbt`` one after the other (or in one
 Python process, as tests/test_spark.py does, where both use the same session).
-On a cluster, point ``CSKPI_SPARK_MASTER`` at it (or run the same statements through the Thrift
-server / Databricks SQL) and ``CSKPI_RAW_DIR`` at the object-store landing folder.
+On a cluster, point ``CSKPI_SPARK_MASTER`` at it and ``CSKPI_RAW_DIR`` at the landing folder as
+the driver sees it (shared disk, NFS, a /dbfs FUSE mount); landing files that only live in an
+object store are registered with ``CREATE TABLE ... USING parquet LOCATION '<uri>'`` instead.
 """
 
 from __future__ import annotations
@@ -121,6 +123,18 @@ def _typed(spark: SparkSession, landing: LandingTable) -> DataFrame:
     )
 
 
+def _same_parquet_table(spark: SparkSession, name: str, df: DataFrame) -> bool:
+    """True when ``name`` exists as a parquet table with exactly the columns and types of ``df``."""
+    if not spark.catalog.tableExists(name):
+        return False
+    provider = [r for r in spark.sql(f"describe table extended {name}").collect() if r[0] == "Provider"]
+    if not provider or str(provider[0][1]).lower() != "parquet":
+        return False
+    existing = [(f.name.lower(), f.dataType.simpleString()) for f in spark.table(name).schema.fields]
+    wanted = [(f.name.lower(), f.dataType.simpleString()) for f in df.schema.fields]
+    return existing == wanted
+
+
 def load_table(spark: SparkSession, landing: LandingTable) -> LoadResult:
     """Replace ``raw_<system>.<table>`` with the typed landing rows; returns the row count."""
     started = time.monotonic()
@@ -131,9 +145,15 @@ def load_table(spark: SparkSession, landing: LandingTable) -> LoadResult:
     df = _typed(spark, landing)
     view = f"cskpi_landing_{table.system}_{table.name}"
     df.createOrReplaceTempView(view)
-    spark.sql(f"drop table if exists {name}")
-    spark.sql(f"create table {name} using parquet as select * from {view}")
-    spark.catalog.dropTempView(view)
+    try:
+        if _same_parquet_table(spark, name, df):
+            # Same columns and types: overwrite the data in place (the table never disappears).
+            spark.sql(f"insert overwrite table {name} select * from {view}")
+        else:  # absent, or drifted from the contract: (re)create it
+            spark.sql(f"drop table if exists {name}")
+            spark.sql(f"create table {name} using parquet as select * from {view}")
+    finally:
+        spark.catalog.dropTempView(view)
     rows = spark.table(name).count()
     return LoadResult(name, rows, len(landing.files), time.monotonic() - started)
 

@@ -29,10 +29,11 @@
     )) as varchar)
 {%- endmacro %}
 
+{#- Spark: keep null fields and write timestamps/dates like DuckDB's to_json (same raw_row text). -#}
 {% macro spark__row_to_json(pairs) -%}
     to_json(named_struct(
         {%- for name, expr in pairs.items() %}
         '{{ name }}', {{ expr }}{{ "," if not loop.last }}
         {%- endfor %}
-    ))
+    ), map('ignoreNullFields', 'false', 'timestampFormat', 'yyyy-MM-dd HH:mm:ss', 'dateFormat', 'yyyy-MM-dd'))
 {%- endmacro %}

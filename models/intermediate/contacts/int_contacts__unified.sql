@@ -3,18 +3,49 @@
 -- (outbound, never queued, short abandons) are not contacts and are left out.
 -- Adds the repeat-contact look-ahead (same known customer, any channel, within
 -- fcr_window_days) and the FCR flag.
+-- Incremental: re-computes the changed contacts (call/ticket versions loaded since the
+-- watermark minus lookback_days) and every contact of their customers (old and new
+-- customer), so the look-ahead flags are right; vanished contacts are deleted (post-hook).
+
+{{ config(
+    materialized='incremental',
+    unique_key='contact_id',
+    incremental_strategy=incremental_strategy(),
+    post_hook="{{ incremental_delete_missing('contact_id', upstream_contact_ids()) }}"
+) }}
+-- depends_on: {{ ref('base_telephony__calls') }}
+-- depends_on: {{ ref('base_helpdesk__tickets') }}
+-- depends_on: {{ ref('base_helpdesk__ticket_events') }}
+-- depends_on: {{ ref('base_shop__customers') }}
+{%- set cutoff = incremental_cutoff() %}
+{%- if cutoff is not none %}
+    {%- set affected_customers = affected_contact_customers(cutoff, [
+        (ref('int_calls__enriched'), 'call_id', changed_call_ids(cutoff)),
+        (ref('int_tickets__enriched'), 'ticket_id', changed_ticket_ids(cutoff)),
+    ]) %}
+{%- endif %}
 
 with
 
 calls as (
 
     select * from {{ ref('int_calls__enriched') }}
+    {%- if cutoff is not none %}
+        where
+            call_id in ({{ changed_call_ids(cutoff) }})
+            or customer_id in ({{ affected_customers }})
+    {%- endif %}
 
 ),
 
 tickets as (
 
     select * from {{ ref('int_tickets__enriched') }}
+    {%- if cutoff is not none %}
+        where
+            ticket_id in ({{ changed_ticket_ids(cutoff) }})
+            or customer_id in ({{ affected_customers }})
+    {%- endif %}
 
 ),
 
@@ -33,7 +64,8 @@ call_contacts as (
         started_at_local as contact_at_local,
         started_date_local as contact_date_local,
         is_answered as is_handled,
-        is_resolved
+        is_resolved,
+        loaded_at
     from calls
     where is_incoming
 
@@ -54,7 +86,8 @@ ticket_contacts as (
         created_at_local as contact_at_local,
         created_date_local as contact_date_local,
         is_handled,
-        is_resolved
+        is_resolved,
+        loaded_at
     from tickets
 
 ),
@@ -121,7 +154,8 @@ final as (
             and is_known_customer
             and is_resolved
             and not followed_by_repeat_within_window, false
-        ) as is_fcr
+        ) as is_fcr,
+        loaded_at
     from flagged
 
 )

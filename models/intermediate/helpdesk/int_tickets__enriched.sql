@@ -1,20 +1,40 @@
 -- One row per ticket with the SPEC §4 ticket facts derived from its events:
 -- first public agent reply, solved/reopened/escalated flags, internal waiting time,
 -- handled/resolved flags, resolution time and the first-reply threshold check.
+-- Incremental: re-computes every ticket with a ticket or event version loaded since the
+-- watermark (max loaded_at) minus lookback_days, from all of its events; tickets that left
+-- staging are deleted (post-hook).
+
+{{ config(
+    materialized='incremental',
+    unique_key='ticket_id',
+    incremental_strategy=incremental_strategy(),
+    post_hook="{{ incremental_delete_missing('ticket_id', ref('stg_helpdesk__tickets')) }}"
+) }}
+-- depends_on: {{ ref('base_helpdesk__tickets') }}
+-- depends_on: {{ ref('base_helpdesk__ticket_events') }}
+-- depends_on: {{ ref('base_shop__customers') }}
 
 {%- set thresholds = var('ticket_first_reply_seconds') %}
+{%- set cutoff = incremental_cutoff() %}
 
 with
 
 tickets as (
 
     select * from {{ ref('stg_helpdesk__tickets') }}
+    {%- if cutoff is not none %}
+        where ticket_id in ({{ changed_ticket_ids(cutoff) }})
+    {%- endif %}
 
 ),
 
 events as (
 
     select * from {{ ref('stg_helpdesk__ticket_events') }}
+    {%- if cutoff is not none %}
+        where ticket_id in ({{ changed_ticket_ids(cutoff) }})
+    {%- endif %}
 
 ),
 
@@ -82,7 +102,8 @@ event_flags as (
                 else 0
             end
         ) as reopen_count,
-        sum(case when event_type = 'escalation' then 1 else 0 end) as escalation_count
+        sum(case when event_type = 'escalation' then 1 else 0 end) as escalation_count,
+        max(loaded_at) as events_loaded_at
     from events
     group by ticket_id
 
@@ -161,7 +182,11 @@ joined as (
             {%- for channel, seconds in thresholds.items() %}
                 when '{{ channel }}' then {{ seconds }}
             {%- endfor %}
-        end as first_reply_threshold_seconds
+        end as first_reply_threshold_seconds,
+        case
+            when event_flags.events_loaded_at > tickets.loaded_at then event_flags.events_loaded_at
+            else tickets.loaded_at
+        end as loaded_at
     from tickets
     left join first_public_reply
         on tickets.ticket_id = first_public_reply.ticket_id
@@ -234,7 +259,8 @@ final as (
         coalesce(
             first_response_seconds is not null
             and first_response_seconds <= first_reply_threshold_seconds, false
-        ) as is_first_reply_within_threshold
+        ) as is_first_reply_within_threshold,
+        loaded_at
     from durations
 
 )

@@ -1,11 +1,24 @@
 -- One row per call with the SPEC §4 call flags (offered, short abandon, incoming,
 -- answered, service level, counted abandon, resolved) and local start time.
+-- Incremental: re-computes the calls with a raw version loaded since the watermark
+-- (max loaded_at) minus lookback_days; calls that left staging are deleted (post-hook).
+
+{{ config(
+    materialized='incremental',
+    unique_key='call_id',
+    incremental_strategy=incremental_strategy(),
+    post_hook="{{ incremental_delete_missing('call_id', ref('stg_telephony__calls')) }}"
+) }}
+-- depends_on: {{ ref('base_telephony__calls') }}
 
 with
 
 calls as (
 
     select * from {{ ref('stg_telephony__calls') }}
+    {%- if is_incremental() %}
+        where call_id in ({{ changed_call_ids(incremental_cutoff()) }})
+    {%- endif %}
 
 ),
 
@@ -35,6 +48,7 @@ localized as (
         calls.after_call_work_seconds,
         calls.outcome,
         calls.disposition,
+        calls.loaded_at,
         markets.timezone,
         {{ to_local_timestamp('calls.started_at', 'markets.timezone') }} as started_at_local
     from calls
@@ -134,7 +148,8 @@ final as (
         + coalesce(hold_seconds, 0)
         + coalesce(after_call_work_seconds, 0) as agent_handle_seconds,
         coalesce(talk_seconds, 0)
-        + coalesce(hold_seconds, 0) as talk_hold_seconds
+        + coalesce(hold_seconds, 0) as talk_hold_seconds,
+        loaded_at
     from answer_flags
 
 )

@@ -1,4 +1,6 @@
 -- Quarantined rows of raw helpdesk/ticket_events: winning versions that fail validation, and null-key rows.
+-- A view: the base model is incremental, this filter costs nothing to refresh.
+{{ config(materialized='view') }}
 
 with
 

@@ -1,4 +1,6 @@
 -- Accepted rows of raw helpdesk/tickets: latest version per primary key, validated (SPEC §3, §5).
+-- A view: the base model is incremental, this filter costs nothing to refresh.
+{{ config(materialized='view') }}
 
 with
 

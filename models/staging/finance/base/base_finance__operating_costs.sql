@@ -14,7 +14,7 @@ source as (
 
 markets as (
 
-    select market_code from {{ ref('markets') }}
+    select distinct market_code as known_market_code from {{ ref('markets') }}
 
 ),
 
@@ -69,7 +69,7 @@ validated as (
                 then 'null_key'
             when
                 market_code is null
-                or market_code not in (select market_code from markets)
+                or known_market_code is null
                 then 'unknown_market'
             when
                 has_invalid_type
@@ -78,6 +78,7 @@ validated as (
                 then 'invalid_value'
         end as quarantine_reason
     from ranked
+    left join markets on ranked.market_code = markets.known_market_code
 
 ),
 

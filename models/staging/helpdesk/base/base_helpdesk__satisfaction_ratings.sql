@@ -14,13 +14,13 @@ source as (
 
 accepted_tickets as (
 
-    select ticket_id from {{ ref('stg_helpdesk__tickets') }}
+    select distinct ticket_id as accepted_ticket_id from {{ ref('stg_helpdesk__tickets') }}
 
 ),
 
 accepted_calls as (
 
-    select call_id from {{ ref('stg_telephony__calls') }}
+    select distinct call_id as accepted_call_id from {{ ref('stg_telephony__calls') }}
 
 ),
 
@@ -78,8 +78,8 @@ validated as (
                 or score > 5
                 then 'score_out_of_range'
             when
-                (ticket_id is not null and ticket_id not in (select ticket_id from accepted_tickets))
-                or (call_id is not null and call_id not in (select call_id from accepted_calls))
+                (ticket_id is not null and accepted_ticket_id is null)
+                or (call_id is not null and accepted_call_id is null)
                 then 'orphan_reference'
             when
                 {{ is_future('rated_at') }}
@@ -92,6 +92,8 @@ validated as (
                 then 'invalid_value'
         end as quarantine_reason
     from ranked
+    left join accepted_tickets on ranked.ticket_id = accepted_tickets.accepted_ticket_id
+    left join accepted_calls on ranked.call_id = accepted_calls.accepted_call_id
 
 ),
 

@@ -1,4 +1,9 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    unique_key='row_key',
+    incremental_strategy=incremental_strategy(),
+    pre_hook="{{ incremental_delete_null_keys() }}"
+) }}
 
 -- Typed, PII-hashed, version-ranked and validated rows of raw helpdesk/ticket_events.
 -- One row per raw row: stg_helpdesk__ticket_events keeps the accepted winners,
@@ -9,12 +14,20 @@ with
 source as (
 
     select * from {{ source('helpdesk', 'ticket_events') }}
+    {%- if is_incremental() %}
+        -- incremental: every version of the keys touched since the watermark - lookback_days
+        where {{ incremental_raw_filter(
+            'event_id', source('helpdesk', 'ticket_events'), incremental_cutoff(),
+            [('ticket_id', source('helpdesk', 'tickets'), 'ticket_id',
+                [('customer_id', source('shop', 'customers'), 'customer_id')])]
+        ) }}
+    {%- endif %}
 
 ),
 
 accepted_tickets as (
 
-    select ticket_id from {{ ref('stg_helpdesk__tickets') }}
+    select distinct ticket_id as accepted_ticket_id from {{ ref('stg_helpdesk__tickets') }}
 
 ),
 
@@ -77,7 +90,7 @@ validated as (
                 then 'null_key'
             when
                 ticket_id is null
-                or ticket_id not in (select ticket_id from accepted_tickets)
+                or accepted_ticket_id is null
                 then 'orphan_reference'
             when
                 {{ is_future('event_at') }}
@@ -95,6 +108,7 @@ validated as (
                 then 'invalid_value'
         end as quarantine_reason
     from ranked
+    left join accepted_tickets on ranked.ticket_id = accepted_tickets.accepted_ticket_id
 
 ),
 

@@ -1,4 +1,9 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    unique_key='row_key',
+    incremental_strategy=incremental_strategy(),
+    pre_hook="{{ incremental_delete_null_keys() }}"
+) }}
 
 -- Typed, PII-hashed, version-ranked and validated rows of raw helpdesk/tickets.
 -- One row per raw row: stg_helpdesk__tickets keeps the accepted winners,
@@ -9,18 +14,25 @@ with
 source as (
 
     select * from {{ source('helpdesk', 'tickets') }}
+    {%- if is_incremental() %}
+        -- incremental: every version of the keys touched since the watermark - lookback_days
+        where {{ incremental_raw_filter(
+            'ticket_id', source('helpdesk', 'tickets'), incremental_cutoff(),
+            [('customer_id', source('shop', 'customers'), 'customer_id')]
+        ) }}
+    {%- endif %}
 
 ),
 
 markets as (
 
-    select market_code from {{ ref('markets') }}
+    select distinct market_code as known_market_code from {{ ref('markets') }}
 
 ),
 
 accepted_customers as (
 
-    select customer_id from {{ ref('stg_shop__customers') }}
+    select distinct customer_id as accepted_customer_id from {{ ref('stg_shop__customers') }}
 
 ),
 
@@ -92,13 +104,13 @@ validated as (
                 then 'null_key'
             when
                 market_code is null
-                or market_code not in (select market_code from markets)
+                or known_market_code is null
                 then 'unknown_market'
             when
                 solved_at < created_at
                 then 'end_before_start'
             when
-                (customer_id is not null and customer_id not in (select customer_id from accepted_customers))
+                (customer_id is not null and accepted_customer_id is null)
                 then 'orphan_reference'
             when
                 {{ is_future('created_at') }}
@@ -118,6 +130,8 @@ validated as (
                 then 'invalid_value'
         end as quarantine_reason
     from ranked
+    left join markets on ranked.market_code = markets.known_market_code
+    left join accepted_customers on ranked.customer_id = accepted_customers.accepted_customer_id
 
 ),
 

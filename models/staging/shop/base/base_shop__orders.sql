@@ -14,13 +14,13 @@ source as (
 
 markets as (
 
-    select market_code from {{ ref('markets') }}
+    select distinct market_code as known_market_code from {{ ref('markets') }}
 
 ),
 
 accepted_customers as (
 
-    select customer_id from {{ ref('stg_shop__customers') }}
+    select distinct customer_id as accepted_customer_id from {{ ref('stg_shop__customers') }}
 
 ),
 
@@ -80,13 +80,13 @@ validated as (
                 then 'null_key'
             when
                 market_code is null
-                or market_code not in (select market_code from markets)
+                or known_market_code is null
                 then 'unknown_market'
             when
                 updated_at < ordered_at
                 then 'end_before_start'
             when
-                (customer_id is not null and customer_id not in (select customer_id from accepted_customers))
+                (customer_id is not null and accepted_customer_id is null)
                 then 'orphan_reference'
             when
                 {{ is_future('ordered_at') }}
@@ -99,6 +99,8 @@ validated as (
                 then 'invalid_value'
         end as quarantine_reason
     from ranked
+    left join markets on ranked.market_code = markets.known_market_code
+    left join accepted_customers on ranked.customer_id = accepted_customers.accepted_customer_id
 
 ),
 

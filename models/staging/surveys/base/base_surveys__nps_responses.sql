@@ -14,13 +14,13 @@ source as (
 
 markets as (
 
-    select market_code from {{ ref('markets') }}
+    select distinct market_code as known_market_code from {{ ref('markets') }}
 
 ),
 
 accepted_customers as (
 
-    select customer_id from {{ ref('stg_shop__customers') }}
+    select distinct customer_id as accepted_customer_id from {{ ref('stg_shop__customers') }}
 
 ),
 
@@ -73,14 +73,14 @@ validated as (
                 then 'null_key'
             when
                 market_code is null
-                or market_code not in (select market_code from markets)
+                or known_market_code is null
                 then 'unknown_market'
             when
                 score < 0
                 or score > 10
                 then 'score_out_of_range'
             when
-                (customer_id is not null and customer_id not in (select customer_id from accepted_customers))
+                (customer_id is not null and accepted_customer_id is null)
                 then 'orphan_reference'
             when
                 {{ is_future('responded_at') }}
@@ -91,6 +91,8 @@ validated as (
                 then 'invalid_value'
         end as quarantine_reason
     from ranked
+    left join markets on ranked.market_code = markets.known_market_code
+    left join accepted_customers on ranked.customer_id = accepted_customers.accepted_customer_id
 
 ),
 

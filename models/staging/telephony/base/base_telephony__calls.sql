@@ -1,4 +1,9 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    unique_key='row_key',
+    incremental_strategy=incremental_strategy(),
+    pre_hook="{{ incremental_delete_null_keys() }}"
+) }}
 
 -- Typed, PII-hashed, version-ranked and validated rows of raw telephony/calls.
 -- One row per raw row: stg_telephony__calls keeps the accepted winners,
@@ -9,12 +14,16 @@ with
 source as (
 
     select * from {{ source('telephony', 'calls') }}
+    {%- if is_incremental() %}
+        -- incremental: every version of the keys touched since the watermark - lookback_days
+        where {{ incremental_raw_filter('call_id', source('telephony', 'calls'), incremental_cutoff(), []) }}
+    {%- endif %}
 
 ),
 
 markets as (
 
-    select market_code from {{ ref('markets') }}
+    select distinct market_code as known_market_code from {{ ref('markets') }}
 
 ),
 
@@ -100,7 +109,7 @@ validated as (
                 then 'null_key'
             when
                 market_code is null
-                or market_code not in (select market_code from markets)
+                or known_market_code is null
                 then 'unknown_market'
             when
                 ivr_seconds < 0
@@ -134,6 +143,7 @@ validated as (
                 then 'invalid_value'
         end as quarantine_reason
     from ranked
+    left join markets on ranked.market_code = markets.known_market_code
 
 ),
 

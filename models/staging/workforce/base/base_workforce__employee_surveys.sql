@@ -14,7 +14,7 @@ source as (
 
 accepted_agents as (
 
-    select agent_id from {{ ref('stg_workforce__agents') }}
+    select distinct agent_id as accepted_agent_id from {{ ref('stg_workforce__agents') }}
 
 ),
 
@@ -69,7 +69,7 @@ validated as (
                 then 'score_out_of_range'
             when
                 agent_id is null
-                or agent_id not in (select agent_id from accepted_agents)
+                or accepted_agent_id is null
                 then 'orphan_reference'
             when
                 has_invalid_type
@@ -77,6 +77,7 @@ validated as (
                 then 'invalid_value'
         end as quarantine_reason
     from ranked
+    left join accepted_agents on ranked.agent_id = accepted_agents.accepted_agent_id
 
 ),
 

@@ -1,0 +1,312 @@
+"""The Spark target end to end, in one local Spark JVM (dbt-spark's ``session`` method).
+
+One session: generate a tiny data set; then one worker process (this file run as a script)
+does ``cskpi load --target spark`` and ``dbt build`` (seeds, every model, data and unit tests)
+in process, so the loader and dbt share one SparkSession (JVM start-up is paid once) and one
+embedded Derby metastore. Spark state (warehouse, metastore_db, derby.log) lives in a temp
+dir, never in the repository. Meanwhile the same data builds on DuckDB (seeds and models up to
+kpi_metrics); then kpi_metrics is compared row by row.
+
+Needs pyspark (pip install 'dbt-spark[session]' pyspark) and Java 17. Without them the tests
+are skipped locally and fail on CI (env CI set).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+pytestmark = pytest.mark.spark
+
+PROJECT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+GENERATE_ARGS = ["--start", "2024-02-15", "--days", "45", "--scale", "0.05", "--markets", "RO,PL", "--dirt", "0.01"]
+SCHEMA = "analytics"
+KPI_KEY = ("period_grain", "period_start", "market_code", "channel", "kpi_code")
+REL_TOL = 1e-6
+STEP_TIMEOUT = 1200  # seconds for the Spark worker (load + build); the machine may be busy
+
+
+def _missing_requirement() -> str | None:
+    """Why the Spark target cannot run here, or None."""
+    for module, hint in (("pyspark", "pyspark"), ("dbt.adapters.spark", "dbt-spark[session]")):
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:
+            found = False
+        if not found:
+            return f"{module} is not installed (pip install '{hint}')"
+    java_home = os.environ.get("JAVA_HOME")
+    if not (java_home and (Path(java_home) / "bin" / "java").exists()) and shutil.which("java") is None:
+        return "Java not found (set JAVA_HOME or put java 17 on PATH)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def spark_available() -> None:
+    reason = _missing_requirement()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but {reason}")
+        pytest.skip(reason)
+
+
+def _env(work_dir: Path, raw_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CSKPI_", "DBT_", "SPARK_", "PYSPARK_"))}
+    env.update(
+        {
+            "CSKPI_PROJECT_DIR": str(PROJECT),
+            "DBT_PROFILES_DIR": str(PROJECT),
+            "CSKPI_RAW_DIR": str(raw_dir),
+            "CSKPI_THREADS": "4",
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+# ---------------------------------------------------------------------------- worker (own process)
+
+
+def _worker(work_dir: Path, raw_dir: Path) -> int:
+    """Load + dbt build on Spark in this process; writes timings, raw counts and kpi_metrics to work_dir."""
+    from dbt.cli.main import dbtRunner
+
+    from cskpi.cli import main as cskpi_main
+    from cskpi.contract import TABLES
+    from cskpi.loaders.spark import get_session
+
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+    rc = cskpi_main(["load", "--target", "spark", "--raw-dir", str(raw_dir)])
+    timings["load"] = time.monotonic() - started
+    spark = get_session()
+    counts = {t.path: spark.table(f"raw_{t.system}.{t.name}").count() for t in TABLES} if rc == 0 else {}
+    (work_dir / "raw_counts.json").write_text(json.dumps(counts))
+    if rc != 0:
+        return rc
+
+    started = time.monotonic()
+    args = ["build", "--project-dir", str(PROJECT), "--target-path", str(work_dir / "target_spark")]
+    result = dbtRunner().invoke([*args, "--log-path", str(work_dir / "logs_spark")])
+    timings["build"] = time.monotonic() - started
+    (work_dir / "timings.json").write_text(json.dumps(timings))
+    if result.exception is not None:
+        print(f"dbt build raised: {result.exception!r}", file=sys.stderr)
+    # kpi_metrics as one parquet folder, read by the test with DuckDB (no second JVM).
+    if spark.catalog.tableExists(f"{SCHEMA}.kpi_metrics"):
+        spark.table(f"{SCHEMA}.kpi_metrics").coalesce(1).write.mode("overwrite").parquet(
+            str(work_dir / "kpi_metrics_spark")
+        )
+    return 0 if result.success else 1
+
+
+# ---------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def work_dir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="cskpi-sparktest-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def raw_dir(spark_available: None, work_dir: Path) -> Path:
+    out = work_dir / "raw"
+    gen = subprocess.run(
+        [str(BIN / "cskpi"), "generate", "--out", str(out), *GENERATE_ARGS],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert gen.returncode == 0, f"cskpi generate failed:\n{gen.stdout}\n{gen.stderr}"
+    return out
+
+
+@dataclass
+class Build:
+    name: str
+    returncode: int
+    log: str
+    run_results: list[dict]
+    seconds: float
+
+    def failures(self) -> list[str]:
+        bad = [
+            f"{r['unique_id']}: {r['status']} {(r.get('message') or '')[:300]}"
+            for r in self.run_results
+            if r["status"] not in ("success", "pass", "skipped")
+        ]
+        skipped = sum(r["status"] == "skipped" for r in self.run_results)
+        return [*bad, f"({skipped} downstream nodes skipped)"] if skipped else bad
+
+
+def _finish(work_dir: Path, name: str, proc: subprocess.Popen[str], started: float) -> Build:
+    try:
+        proc.wait(timeout=STEP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    out = (work_dir / f"{name}.out").read_text()
+    results_file = work_dir / f"target_{name}" / "run_results.json"
+    results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
+    return Build(name, proc.returncode, out, results, time.monotonic() - started)
+
+
+@dataclass
+class Builds:
+    spark: Build
+    duckdb: Build
+    duckdb_path: Path
+    timings: dict[str, float]
+    raw_counts: dict[str, int]
+
+
+@pytest.fixture(scope="session")
+def builds(work_dir: Path, raw_dir: Path) -> Builds:
+    duck_path = work_dir / "warehouse.duckdb"
+    started = time.monotonic()
+    spark_env = _env(work_dir, raw_dir, CSKPI_TARGET="spark", CSKPI_SPARK_DIR=str(work_dir / "spark"))
+    with (work_dir / "spark.out").open("w") as out:
+        spark = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), str(work_dir), str(raw_dir)],
+            env=spark_env,
+            cwd=work_dir,  # anything Spark might still drop in the working directory stays out of the repo
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    duck_env = _env(work_dir, raw_dir, CSKPI_TARGET="duckdb", CSKPI_DUCKDB_PATH=str(duck_path), CSKPI_THREADS="2")
+    duck_cmd = [str(BIN / "dbt"), "build", "--project-dir", str(PROJECT), "--select", "+kpi_metrics"]
+    duck_cmd += ["--resource-type", "seed", "--resource-type", "model"]
+    duck_cmd += ["--target-path", str(work_dir / "target_duckdb"), "--log-path", str(work_dir / "logs_duckdb")]
+    with (work_dir / "duckdb.out").open("w") as out:
+        duck = subprocess.Popen(duck_cmd, env=duck_env, cwd=PROJECT, stdout=out, stderr=subprocess.STDOUT, text=True)
+    duck_build = _finish(work_dir, "duckdb", duck, started)
+    spark_build = _finish(work_dir, "spark", spark, started)
+    timings_file, counts_file = work_dir / "timings.json", work_dir / "raw_counts.json"
+    timings = json.loads(timings_file.read_text()) if timings_file.exists() else {}
+    counts = json.loads(counts_file.read_text()) if counts_file.exists() else {}
+    timings["wall"] = spark_build.seconds
+    print(f"\nspark e2e timings (s): {json.dumps({k: round(v, 1) for k, v in timings.items()})}", file=sys.stderr)
+    return Builds(spark_build, duck_build, duck_path, timings, counts)
+
+
+# ---------------------------------------------------------------------------- tests
+
+
+def test_spark_load_registers_every_raw_table(builds: Builds, raw_dir: Path):
+    from cskpi.contract import TABLES
+
+    assert builds.raw_counts, "cskpi load --target spark failed:\n" + builds.spark.log[-4000:]
+    con = duckdb.connect()
+    for t in TABLES:
+        landed = con.execute(
+            f"select count(*) from read_parquet('{raw_dir}/{t.path}/*.parquet', union_by_name = true)"
+        ).fetchone()[0]
+        assert builds.raw_counts[t.path] == landed, f"{t.path}: {landed} landing rows, {builds.raw_counts[t.path]}"
+        assert f"raw_{t.system}.{t.name}" in builds.spark.log, "progress output names every table"
+
+
+def test_dbt_build_passes_on_spark(builds: Builds):
+    build = builds.spark
+    assert build.returncode == 0 and not build.failures(), (
+        f"dbt on Spark failed ({build.seconds:.0f}s):\n"
+        + "\n".join(build.failures())
+        + "\n--- log tail ---\n"
+        + build.log[-4000:]
+    )
+    kinds = {r["unique_id"].split(".")[0] for r in build.run_results}
+    assert {"seed", "model", "test"} <= kinds
+
+
+def test_spark_state_stays_out_of_the_repository(builds: Builds, work_dir: Path):
+    assert (work_dir / "spark" / "metastore_db").is_dir(), "the Derby metastore is not under CSKPI_SPARK_DIR"
+    assert (work_dir / "spark" / "warehouse").is_dir(), "the warehouse is not under CSKPI_SPARK_DIR"
+    for stray in ("metastore_db", "spark-warehouse", "derby.log"):
+        assert not (PROJECT / stray).exists(), f"{stray} was created in the repository"
+
+
+def _normalise(value: object) -> object:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime) and value == datetime(value.year, value.month, value.day):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return value
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        if a is None or b is None:
+            return a is b
+        if math.isnan(float(a)) and math.isnan(float(b)):  # type: ignore[arg-type]
+            return True
+        return math.isclose(float(a), float(b), rel_tol=REL_TOL, abs_tol=1e-9)  # type: ignore[arg-type]
+    return a == b
+
+
+def _keyed(columns: list[str], rows: list[tuple]) -> dict[tuple, dict[str, object]]:
+    out: dict[tuple, dict[str, object]] = {}
+    for row in rows:
+        record = {c: _normalise(v) for c, v in zip(columns, row, strict=True)}
+        key = tuple(record[k] for k in KPI_KEY)
+        assert key not in out, f"duplicate kpi_metrics key {key}"
+        out[key] = record
+    return out
+
+
+def test_kpi_metrics_match_duckdb(builds: Builds, work_dir: Path):
+    assert builds.duckdb.returncode == 0, "dbt on DuckDB failed:\n" + builds.duckdb.log[-4000:]
+    exported = work_dir / "kpi_metrics_spark"
+    assert exported.is_dir(), "kpi_metrics was not built on Spark; see test_dbt_build_passes_on_spark"
+    con = duckdb.connect(str(builds.duckdb_path), read_only=True)
+    cursor = con.execute("select * from kpi_metrics")
+    duck_cols = [d[0] for d in cursor.description]
+    duck = _keyed(duck_cols, cursor.fetchall())
+    con.close()
+    con = duckdb.connect()
+    cursor = con.execute(f"select * from read_parquet('{exported}/*.parquet')")
+    spark_cols = [d[0] for d in cursor.description]
+    spark = _keyed(spark_cols, cursor.fetchall())
+    con.close()
+
+    assert sorted(spark_cols) == sorted(duck_cols)
+    assert len(duck) > 0, "kpi_metrics is empty on DuckDB"
+    assert sum(r["value"] is not None for r in duck.values()) > len(duck) / 4, "too few KPI values to compare"
+    only_duck, only_spark = sorted(duck.keys() - spark.keys(), key=str), sorted(spark.keys() - duck.keys(), key=str)
+    assert not only_duck and not only_spark, (
+        f"{len(only_duck)} rows only on DuckDB, e.g. {only_duck[:5]}; "
+        f"{len(only_spark)} only on Spark, e.g. {only_spark[:5]}"
+    )
+    diffs = [
+        f"{key} {col}: duckdb={duck[key][col]!r} spark={spark[key][col]!r}"
+        for key in sorted(duck, key=str)
+        for col in duck_cols
+        if not _same(duck[key][col], spark[key][col])
+    ]
+    assert not diffs, f"{len(diffs)} differing values of {len(duck)} rows:\n" + "\n".join(diffs[:30])
+
+
+if __name__ == "__main__":  # the Spark worker: python tests/test_spark.py WORK_DIR RAW_DIR
+    sys.exit(_worker(Path(sys.argv[1]), Path(sys.argv[2])))
