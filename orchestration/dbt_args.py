@@ -6,6 +6,9 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+# Name of the @dbt_assets op; run configs (CLI, weekly full refresh) address it by this name.
+DBT_OP_NAME = "cskpi_dbt"
+
 
 def parse_vars(text: str | None) -> dict[str, Any]:
     """Parse a ``--vars`` JSON object; empty text means no vars."""

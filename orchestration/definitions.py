@@ -20,7 +20,7 @@ from orchestration.checks import build_python_checks
 from orchestration.jobs import build_nightly_job, build_publish_job
 from orchestration.project import cskpi_dbt_project, dbt_executable
 from orchestration.resources import AlertResource, CheckSettings, WarehouseResource
-from orchestration.schedules import build_nightly_schedule
+from orchestration.schedules import build_full_refresh_schedule, build_nightly_schedule
 from orchestration.sensors import (
     build_publish_sensor,
     check_failure_alert_sensor,
@@ -66,7 +66,7 @@ defs = Definitions(
     assets=[*landing_specs, cskpi_dbt_assets, serving_asset],
     asset_checks=[*python_checks, *freshness_checks],
     jobs=[nightly_job, publish_job],
-    schedules=[build_nightly_schedule(nightly_job)],
+    schedules=[build_nightly_schedule(nightly_job), build_full_refresh_schedule(nightly_job)],
     sensors=[
         run_failure_alert_sensor,
         check_failure_alert_sensor,

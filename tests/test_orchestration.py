@@ -561,3 +561,17 @@ def test_serving_keep_versions_from_env(monkeypatch):
     monkeypatch.setenv("CSKPI_SERVING_KEEP", "zero")
     with pytest.raises(ValueError, match="CSKPI_SERVING_KEEP"):
         keep_versions()
+
+
+def test_weekly_full_refresh_schedule(monkeypatch):
+    from orchestration.definitions import defs
+    from orchestration.schedules import full_refresh_cron
+
+    schedule = defs.resolve_schedule_def("cskpi_weekly_full_refresh")
+    assert schedule.cron_schedule == "0 4 * * 0"
+    assert schedule.execution_timezone == "Europe/Budapest"
+    assert schedule.job_name == "cskpi_nightly"
+    data = schedule.evaluate_tick(dg.build_schedule_context()).run_requests[0]
+    assert data.run_config["ops"]["cskpi_dbt"]["config"]["full_refresh"] is True
+    monkeypatch.setenv("CSKPI_FULL_REFRESH_CRON", "30 3 * * 6")
+    assert full_refresh_cron() == "30 3 * * 6"

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from orchestration.resources import WarehouseResource
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
-DBT_OP_NAME = "cskpi_dbt"
 
 _SYMBOLS = {
     "materialized": "materialized",
@@ -53,6 +52,8 @@ class ProgressPrinter:
 
 
 def run_config(full_refresh: bool, vars_json: str, log_level: str) -> dict[str, Any]:
+    from orchestration.dbt_args import DBT_OP_NAME
+
     return {
         "ops": {DBT_OP_NAME: {"config": {"full_refresh": full_refresh, "vars_json": vars_json}}},
         "loggers": {"console": {"config": {"log_level": log_level}}},

@@ -34,7 +34,7 @@ from dagster_dbt import (
 
 from orchestration import progress
 from orchestration.assets.landing import landing_key_for_path
-from orchestration.dbt_args import dbt_build_args, parse_vars
+from orchestration.dbt_args import DBT_OP_NAME, dbt_build_args, parse_vars
 from orchestration.lock import WarehouseLockBusy
 from orchestration.project import cskpi_dbt_project
 from orchestration.resources import WarehouseResource
@@ -156,7 +156,7 @@ def _report(event: object) -> None:
     manifest=cskpi_dbt_project.manifest_path,
     project=cskpi_dbt_project,
     dagster_dbt_translator=translator,
-    name="cskpi_dbt",
+    name=DBT_OP_NAME,
     op_tags={"cskpi/warehouse": "duckdb"},
 )
 def cskpi_dbt_assets(
