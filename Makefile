@@ -36,7 +36,11 @@ $(CSKPI_RAW_DIR)/_manifest.json: | setup
 
 data: $(CSKPI_RAW_DIR)/_manifest.json
 
-run: setup data
+# Instance settings (run queue limit, retries, telemetry off) for runs recorded in DAGSTER_HOME.
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $@
+
+run: setup data $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/cskpi run
 	$(BIN)/cskpi report
 
@@ -51,8 +55,7 @@ lint: setup
 test: $(VENV)/.installed-spark lint
 	$(BIN)/pytest
 
-ui: setup
-	mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+ui: setup $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -m orchestration.definitions
 
 dashboard: setup

@@ -51,12 +51,33 @@ _SEVERITY_ORDER = "case severity when 'high' then 1 when 'medium' then 2 else 3 
 
 
 def latest_month(con: duckdb.DuckDBPyConnection) -> str:
-    row = con.execute(
-        "select max(period_start) from kpi_metrics where period_grain = 'month' and channel = 'all'"
-    ).fetchone()
-    if row is None or row[0] is None:
-        raise LookupError("kpi_metrics has no monthly rows; build the warehouse first (make run)")
-    return str(row[0])[:7]
+    """The latest month with a full month's activity.
+
+    A month counts when its contacts reach half of the month before: the tail of an
+    export (late surveys, a few stray calls after the cut) makes a month exist without
+    making it worth a summary.
+    """
+    rows = con.execute(
+        """
+        select period_start, sum(denominator) as contacts
+        from kpi_metrics
+        where period_grain = 'month' and channel = 'all' and kpi_code = 'pre_sales_share'
+        group by period_start
+        order by period_start
+        """
+    ).fetchall()
+    if not rows:
+        row = con.execute(
+            "select max(period_start) from kpi_metrics where period_grain = 'month' and channel = 'all'"
+        ).fetchone()
+        if row is None or row[0] is None:
+            raise LookupError("kpi_metrics has no monthly rows; build the warehouse first (make run)")
+        return str(row[0])[:7]
+    chosen = rows[0][0]
+    for (_, previous), (month, contacts) in zip(rows, rows[1:], strict=False):
+        if (contacts or 0) >= 0.5 * (previous or 0):
+            chosen = month
+    return str(chosen)[:7]
 
 
 def fetch(con: duckdb.DuckDBPyConnection, month: str, market: str | None) -> list[KpiRow]:

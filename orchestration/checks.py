@@ -250,20 +250,24 @@ def daily_contacts(rows: Iterable[Row]) -> dict[str, dict[date, float]]:
     return result
 
 
-def day_over_day_jumps(series: Mapping[str, Mapping[date, float]], factor: float, min_contacts: float) -> list[str]:
-    """Consecutive days where a market's contacts grow or shrink by more than ``factor``;
-    days where both sides are below ``min_contacts`` are ignored (small numbers are noisy)."""
+def day_over_day_jumps(
+    series: Mapping[str, Mapping[date, float]], factor: float, min_contacts: float, lag_days: int = 7
+) -> list[str]:
+    """Days where a market's contacts grow or shrink by more than ``factor`` against the day
+    ``lag_days`` before. The default compares with the same weekday a week earlier: quiet
+    Sundays and busy Mondays differ by design, a broken export does not. Pairs where both
+    sides are below ``min_contacts`` are ignored (small numbers are noisy)."""
     jumps = []
     for market, per_day in sorted(series.items()):
         for day in sorted(per_day):
-            prev_day = day - timedelta(days=1)
+            prev_day = day - timedelta(days=lag_days)
             if prev_day not in per_day:
                 continue
             prev, cur = per_day[prev_day], per_day[day]
             if max(prev, cur) < min_contacts:
                 continue
             if cur > prev * factor or prev > cur * factor:
-                jumps.append(f"{market} {day}: contacts {prev:g} -> {cur:g} (factor > {factor:g})")
+                jumps.append(f"{market} {day}: contacts {prev:g} on {prev_day} -> {cur:g} (factor > {factor:g})")
     return jumps
 
 
@@ -470,7 +474,7 @@ def _kpi_checks(available: set[AssetKey]) -> list[AssetChecksDefinition]:
         asset=kpi,
         name="daily_contacts_no_sudden_jumps",
         description="WARN when a market's daily contacts change by more than CSKPI_KPI_JUMP_FACTOR "
-        "(default 3x) from one day to the next.",
+        "(default 3x) against the same weekday a week earlier.",
     )
     def daily_contacts_no_sudden_jumps(warehouse: WarehouseResource, check_settings: CheckSettings) -> AssetCheckResult:
         factor = check_settings.resolved_kpi_jump_factor()

@@ -164,3 +164,19 @@ def test_report_cli_prints_diagnostics(tmp_path, capsys):
     assert main(["report", "--database", str(db), "--market", "PL", "--month", "2024-10"]) == 0
     out = capsys.readouterr().out
     assert "Internal escalation bottleneck" in out and "action:   Map the escalation paths" in out
+
+
+def test_default_month_skips_a_thin_trailing_month(tmp_path):
+    from cskpi.report import latest_month
+
+    db = tmp_path / "w.duckdb"
+    _kpi_db(db)
+    con = duckdb.connect(str(db))
+    rows = [
+        ("month", "2024-09-01", "PL", "all", "pre_sales_share", 10, 900, 1.1, "percent", 15, True),
+        ("month", "2024-10-01", "PL", "all", "pre_sales_share", 10, 1000, 1.0, "percent", 15, True),
+        ("month", "2024-11-01", "PL", "all", "pre_sales_share", 0, 12, 0.0, "percent", 15, True),
+    ]
+    con.executemany("insert into kpi_metrics values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    assert latest_month(con) == "2024-10"
+    con.close()

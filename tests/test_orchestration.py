@@ -291,10 +291,21 @@ def test_day_over_day_jumps():
     ]
     series = daily_contacts(rows)
     assert series["RO"][date(2024, 1, 3)] == 400 and len(series["RO"]) == 4
-    jumps = day_over_day_jumps(series, factor=3.0, min_contacts=50)
+    jumps = day_over_day_jumps(series, factor=3.0, min_contacts=50, lag_days=1)
     assert len(jumps) == 2 and all(j.startswith("RO 2024-01-0") for j in jumps)  # up and down, PL too small
-    assert day_over_day_jumps(series, factor=3.0, min_contacts=10) != jumps  # PL 3 -> 30 now counts
-    assert day_over_day_jumps(series, factor=5.0, min_contacts=50) == []
+    assert day_over_day_jumps(series, factor=3.0, min_contacts=10, lag_days=1) != jumps  # PL 3 -> 30 now counts
+    assert day_over_day_jumps(series, factor=5.0, min_contacts=50, lag_days=1) == []
+
+
+def test_jumps_compare_the_same_weekday_so_quiet_sundays_are_no_alarm():
+    start = date(2024, 1, 1)  # a Monday
+    week = [80, 70, 70, 65, 60, 20, 4]  # busy Monday, quiet weekend
+    days = {start + timedelta(days=i): float(week[i % 7]) for i in range(21)}
+    assert day_over_day_jumps({"CZ": days}, factor=3.0, min_contacts=50) == []
+    assert day_over_day_jumps({"CZ": days}, factor=3.0, min_contacts=50, lag_days=1)  # Sunday -> Monday
+    days[date(2024, 1, 15)] = 5.0  # a Monday with a broken export
+    jumps = day_over_day_jumps({"CZ": days}, factor=3.0, min_contacts=50)
+    assert jumps == ["CZ 2024-01-15: contacts 80 on 2024-01-08 -> 5 (factor > 3)"]
 
 
 # ----------------------------------------------------------------- lock
