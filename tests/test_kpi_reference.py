@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -381,3 +382,37 @@ def test_week_and_month_are_not_sums_of_days(metrics: dict) -> None:
         )
         monthly = metrics[("month", month, market, "all", "repeat_contact_rate")][0]
         assert monthly >= daily
+
+
+def test_docs_generate_and_every_model_and_column_is_described(warehouse: tuple[Path, Path]) -> None:
+    raw, db = warehouse
+    target = db.parent / "docs_target"
+    env = {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(ROOT),
+        "CSKPI_TARGET": "duckdb",
+        "CSKPI_RAW_DIR": str(raw),
+        "CSKPI_DUCKDB_PATH": str(db),
+    }
+    result = subprocess.run(
+        [DBT, "docs", "generate", "--target-path", str(target), "--log-path", str(db.parent / "logs")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    manifest = json.loads((target / "manifest.json").read_text())
+    catalog = json.loads((target / "catalog.json").read_text())
+    undescribed_models, undescribed_columns = [], []
+    for unique_id, node in manifest["nodes"].items():
+        if node["resource_type"] != "model" or node["package_name"] != "cskpi":
+            continue
+        if not node.get("description", "").strip():
+            undescribed_models.append(node["name"])
+        documented = {name.lower(): col.get("description", "").strip() for name, col in node["columns"].items()}
+        for column in catalog["nodes"].get(unique_id, {}).get("columns", {}):
+            if not documented.get(column.lower()):
+                undescribed_columns.append(f"{node['name']}.{column}")
+    assert undescribed_models == []
+    assert undescribed_columns == []
