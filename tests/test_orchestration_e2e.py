@@ -245,6 +245,11 @@ def _serving_state(serving: Path) -> tuple[str, dict[str, str]]:
 
 
 def test_clean_run_publishes_and_a_run_failing_halfway_keeps_serving(datasets, run_env, tmp_path):
+    import multiprocessing as mp
+    import time
+
+    from serving_reader import reader_loop
+
     serving = tmp_path / "serving"
     env = {**os.environ, **run_env, "CSKPI_SERVING_DIR": str(serving)}
     ok = _cskpi("run", "--raw-dir", str(datasets["clean"]), env=env)
@@ -252,11 +257,32 @@ def test_clean_run_publishes_and_a_run_failing_halfway_keeps_serving(datasets, r
     assert "published:" in ok.stderr
     version, checksums = _serving_state(serving)
     assert {"kpi_metrics", "fct_contacts", "dim_markets"} <= set(checksums)
-    # A non-numeric threshold makes the intermediate call model fail after staging was rebuilt.
-    broken = _cskpi(
-        "run", "--raw-dir", str(datasets["clean"]), "--vars", '{"service_level_seconds": "not_a_number"}', env=env
+
+    # An analyst keeps querying the serving database through a full refresh and a failed run.
+    ctx = mp.get_context("spawn")
+    queue, stop = ctx.Queue(), tmp_path / "stop-reader"
+    reader = ctx.Process(
+        target=reader_loop,
+        args=(str(serving / "current" / "cskpi.duckdb"), time.monotonic() + 900, queue, str(stop)),
     )
-    assert broken.returncode == 1, broken.stderr[-3000:]
-    assert "FAILED step" in broken.stderr and "serving database unchanged" in broken.stderr
-    assert _serving_state(serving) == (version, checksums)
-    assert (serving / "current" / "parquet" / "kpi_metrics").is_dir()
+    reader.start()
+    try:
+        again = _cskpi("run", "--raw-dir", str(datasets["clean"]), "--full-refresh", env=env)
+        assert again.returncode == 0, again.stderr[-3000:]
+        refreshed, refreshed_checksums = _serving_state(serving)
+        assert refreshed != version
+        assert refreshed_checksums == checksums  # same raw data, identical serving content
+        # A non-numeric threshold makes the intermediate call model fail after staging was rebuilt.
+        broken = _cskpi(
+            "run", "--raw-dir", str(datasets["clean"]), "--vars", '{"service_level_seconds": "not_a_number"}', env=env
+        )
+        assert broken.returncode == 1, broken.stderr[-3000:]
+        assert "FAILED step" in broken.stderr and "serving database unchanged" in broken.stderr
+        assert _serving_state(serving) == (refreshed, refreshed_checksums)
+        assert (serving / "current" / "parquet" / "kpi_metrics").is_dir()
+    finally:
+        stop.touch()
+        reads, errors, versions = queue.get(timeout=120)
+        reader.join(timeout=30)
+    assert errors == []
+    assert reads > 10 and versions[0] == version and versions[-1] == refreshed

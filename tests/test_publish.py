@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from serving_reader import reader_loop
 
 from cskpi.cli import main
 from cskpi.publish import (
@@ -104,39 +105,22 @@ def test_failed_publish_leaves_current_untouched(tmp_path):
     assert read_current(serving)["kpi_metrics"] == 10
 
 
-def _reader(db_link: str, stop_at: float, queue: mp.Queue) -> None:
-    reads, errors = 0, []
-    while time.monotonic() < stop_at:
-        try:
-            con = duckdb.connect(db_link, read_only=True)
-            expected = dict(con.execute("select table_name, row_count from serving_tables").fetchall())
-            for name, count in expected.items():
-                actual = con.execute(f'select count(*) from "{name}"').fetchone()[0]
-                if actual != count:
-                    errors.append(f"{name}: {actual} != {count}")
-            con.close()
-            reads += 1
-        except duckdb.Error as exc:
-            errors.append(repr(exc))
-    queue.put((reads, errors))
-
-
 def test_reader_always_sees_one_complete_version(tmp_path):
     wh, serving = tmp_path / "wh.duckdb", tmp_path / "serving"
     make_warehouse(wh, 1000)
     publish(wh, serving, "first", now=T0)
     queue: mp.Queue = mp.get_context("spawn").Queue()
     proc = mp.get_context("spawn").Process(
-        target=_reader, args=(str(serving / CURRENT / DATABASE_FILE), time.monotonic() + 8, queue)
+        target=reader_loop, args=(str(serving / CURRENT / DATABASE_FILE), time.monotonic() + 8, queue)
     )
     proc.start()
     for day in range(1, 6):
         make_warehouse(wh, 1000 + day * 137)
         publish(wh, serving, f"run-{day}", keep=2, now=T0 + timedelta(days=day))
-    reads, errors = queue.get(timeout=60)
+    reads, errors, versions = queue.get(timeout=60)
     proc.join(timeout=30)
     assert errors == []
-    assert reads > 5
+    assert reads > 5 and len(versions) > 1
 
 
 def test_cli_publish_and_rollback(tmp_path, monkeypatch, capsys):
