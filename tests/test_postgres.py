@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import glob
 import json
-import math
 import os
 import shutil
 import socket
@@ -23,12 +22,11 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
+from kpi_compare import keyed, same
 
 pytestmark = pytest.mark.postgres
 
@@ -41,8 +39,6 @@ BIN = Path(sys.executable).parent
 GENERATE_ARGS = ["--start", "2024-02-15", "--days", "60", "--scale", "0.05", "--markets", "RO,PL", "--dirt", "0.01"]
 DBT_USER, DBT_PASSWORD, DATABASE, SCHEMA = "cskpi_dbt", "dbt-secret", "cskpi", "analytics"
 ANALYST_ROLE, ANALYST_USER, ANALYST_PASSWORD = "analyst", "alice", "alice-secret"
-KPI_KEY = ("period_grain", "period_start", "market_code", "channel", "kpi_code")
-REL_TOL = 1e-6
 STEP_TIMEOUT = 240  # seconds per subprocess
 
 
@@ -338,41 +334,13 @@ def test_dbt_reference_build_passes_on_duckdb(builds: Builds):
     )
 
 
-def _normalise(value: object) -> object:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, datetime) and value == datetime(value.year, value.month, value.day):
-        return value.date()
-    return value
-
-
-def _same(a: object, b: object) -> bool:
-    if isinstance(a, float) or isinstance(b, float):
-        if a is None or b is None:
-            return a is b
-        if math.isnan(float(a)) and math.isnan(float(b)):  # type: ignore[arg-type]
-            return True
-        return math.isclose(float(a), float(b), rel_tol=REL_TOL, abs_tol=1e-9)  # type: ignore[arg-type]
-    return a == b
-
-
-def _keyed(columns: list[str], rows: list[tuple]) -> dict[tuple, dict[str, object]]:
-    out: dict[tuple, dict[str, object]] = {}
-    for row in rows:
-        record = {c: _normalise(v) for c, v in zip(columns, row, strict=True)}
-        key = tuple(record[k] for k in KPI_KEY)
-        assert key not in out, f"duplicate kpi_metrics key {key}"
-        out[key] = record
-    return out
-
-
 def _pg_kpi_metrics(cluster: Cluster) -> tuple[list[str], dict[tuple, dict[str, object]]]:
     conn = cluster.superuser(DATABASE)
     try:
         with conn.cursor() as cur:
             cur.execute(f"select * from {SCHEMA}.kpi_metrics")
             cols = [d[0] for d in cur.description]
-            return cols, _keyed(cols, cur.fetchall())
+            return cols, keyed(cols, cur.fetchall())
     finally:
         conn.close()
 
@@ -387,7 +355,7 @@ def _assert_same_rows(left: dict, right: dict, columns: list[str], names: tuple[
         f"{key} {col}: {names[0]}={left[key][col]!r} {names[1]}={right[key][col]!r}"
         for key in sorted(left, key=str)
         for col in columns
-        if not _same(left[key][col], right[key][col])
+        if not same(left[key][col], right[key][col])
     ]
     assert not diffs, f"{len(diffs)} differing values of {len(left)} rows:\n" + "\n".join(diffs[:30])
 
@@ -400,7 +368,7 @@ def test_kpi_metrics_match_duckdb(builds: Builds, cluster: Cluster):
     con = duckdb.connect(str(builds.duckdb_path), read_only=True)
     cursor = con.execute("select * from kpi_metrics")
     duck_cols = [d[0] for d in cursor.description]
-    duck = _keyed(duck_cols, cursor.fetchall())
+    duck = keyed(duck_cols, cursor.fetchall())
     con.close()
     pg_cols, pg = _pg_kpi_metrics(cluster)
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import math
 import os
 import shutil
 import subprocess
@@ -24,12 +23,11 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
+from kpi_compare import keyed, same
 
 pytestmark = pytest.mark.spark
 
@@ -37,8 +35,6 @@ PROJECT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 GENERATE_ARGS = ["--start", "2024-02-15", "--days", "45", "--scale", "0.05", "--markets", "RO,PL", "--dirt", "0.01"]
 SCHEMA = "analytics"
-KPI_KEY = ("period_grain", "period_start", "market_code", "channel", "kpi_code")
-REL_TOL = 1e-6
 STEP_TIMEOUT = 1200  # seconds for the Spark worker (load + build); the machine may be busy
 
 
@@ -246,36 +242,6 @@ def test_spark_state_stays_out_of_the_repository(builds: Builds, work_dir: Path)
         assert not (PROJECT / stray).exists(), f"{stray} was created in the repository"
 
 
-def _normalise(value: object) -> object:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, datetime) and value == datetime(value.year, value.month, value.day):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return value
-
-
-def _same(a: object, b: object) -> bool:
-    if isinstance(a, float) or isinstance(b, float):
-        if a is None or b is None:
-            return a is b
-        if math.isnan(float(a)) and math.isnan(float(b)):  # type: ignore[arg-type]
-            return True
-        return math.isclose(float(a), float(b), rel_tol=REL_TOL, abs_tol=1e-9)  # type: ignore[arg-type]
-    return a == b
-
-
-def _keyed(columns: list[str], rows: list[tuple]) -> dict[tuple, dict[str, object]]:
-    out: dict[tuple, dict[str, object]] = {}
-    for row in rows:
-        record = {c: _normalise(v) for c, v in zip(columns, row, strict=True)}
-        key = tuple(record[k] for k in KPI_KEY)
-        assert key not in out, f"duplicate kpi_metrics key {key}"
-        out[key] = record
-    return out
-
-
 def test_kpi_metrics_match_duckdb(builds: Builds, work_dir: Path):
     assert builds.duckdb.returncode == 0, "dbt on DuckDB failed:\n" + builds.duckdb.log[-4000:]
     exported = work_dir / "kpi_metrics_spark"
@@ -283,12 +249,12 @@ def test_kpi_metrics_match_duckdb(builds: Builds, work_dir: Path):
     con = duckdb.connect(str(builds.duckdb_path), read_only=True)
     cursor = con.execute("select * from kpi_metrics")
     duck_cols = [d[0] for d in cursor.description]
-    duck = _keyed(duck_cols, cursor.fetchall())
+    duck = keyed(duck_cols, cursor.fetchall())
     con.close()
     con = duckdb.connect()
     cursor = con.execute(f"select * from read_parquet('{exported}/*.parquet')")
     spark_cols = [d[0] for d in cursor.description]
-    spark = _keyed(spark_cols, cursor.fetchall())
+    spark = keyed(spark_cols, cursor.fetchall())
     con.close()
 
     assert sorted(spark_cols) == sorted(duck_cols)
@@ -303,7 +269,7 @@ def test_kpi_metrics_match_duckdb(builds: Builds, work_dir: Path):
         f"{key} {col}: duckdb={duck[key][col]!r} spark={spark[key][col]!r}"
         for key in sorted(duck, key=str)
         for col in duck_cols
-        if not _same(duck[key][col], spark[key][col])
+        if not same(duck[key][col], spark[key][col])
     ]
     assert not diffs, f"{len(diffs)} differing values of {len(duck)} rows:\n" + "\n".join(diffs[:30])
 
