@@ -1,7 +1,9 @@
-"""The raw data contract of SPEC §3 as data.
+"""The raw data contract as data: every raw table, its columns, key and validation rules.
 
-One definition serves the generator, the loaders, the dbt sources yml and the
-conformance tests, so the contract cannot drift between them.
+One definition serves the generator, the loaders, the dbt sources yml, the staging models
+(through the generated macro ``raw_contract()``), the staging docs yml, ``docs/contract.md``
+and the conformance tests, so the contract cannot drift between them. Regenerate the
+derived files with ``python scripts/gen_sources.py`` after changing anything here.
 """
 
 from __future__ import annotations
@@ -40,14 +42,93 @@ EMPLOYMENTS = ("in_house", "outsourced")
 COST_TYPES = ("salaries", "outsourcing", "tools", "telephony", "other")
 
 
+TYPES = ("varchar", "integer", "double", "boolean", "timestamp", "date")
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    description: str
+
+
+# Quarantine reasons in priority order: a bad row gets the first reason whose rule it fails.
+REASONS: tuple[Reason, ...] = (
+    Reason("null_key", "A primary key column is null."),
+    Reason("unknown_market", "The market column is null or not a market_code of the `markets` seed."),
+    Reason("negative_duration", "A duration is below zero."),
+    Reason("end_before_start", "An end (timestamp or date) lies before its start."),
+    Reason("score_out_of_range", "A score is outside its scale."),
+    Reason(
+        "orphan_reference",
+        "A reference does not resolve to an accepted row of the referenced table "
+        "(a required reference: also when it is null).",
+    ),
+    Reason(
+        "future_timestamp",
+        "A timestamp lies more than `future_tolerance_minutes` (dbt var, default 5) after the row's own "
+        "`_loaded_at`.",
+    ),
+    Reason(
+        "invalid_value",
+        "A value cannot be cast to its contract type, `_loaded_at` is null, a value is not one of its "
+        "accepted values, or a table rule fails.",
+    ),
+)
+REASON_CODES: tuple[str, ...] = tuple(r.code for r in REASONS)
+
+# The reference data the market column is checked against: dbt seed `markets`, key market_code.
+MARKETS_SEED = "markets"
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
-    type: str  # one of: varchar, integer, double, boolean, timestamp, date
+    type: str  # one of TYPES
     description: str
     pii: bool = False
     nullable: bool = True
     accepted_values: tuple[str, ...] | None = None
+
+    @property
+    def staged_name(self) -> str:
+        """Name in the staging models: PII columns become ``<name>_hash``, ``_loaded_at`` ``loaded_at``."""
+        if self.pii:
+            return f"{self.name}_hash"
+        return self.name.lstrip("_")
+
+    @property
+    def staged_type(self) -> str:
+        return "varchar" if self.pii else self.type
+
+
+@dataclass(frozen=True)
+class Range:
+    """Every non-null value of ``columns`` lies within [minimum, maximum] (None: unbounded)."""
+
+    columns: tuple[str, ...]
+    reason: str
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """``column`` holds the primary key of an accepted row of ``table`` (a contract path).
+
+    Optional references may be null; a required one is an orphan when null.
+    """
+
+    column: str
+    table: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Ordered:
+    """``end`` is not before ``start`` (both set)."""
+
+    start: str
+    end: str
 
 
 @dataclass(frozen=True)
@@ -57,6 +138,27 @@ class Table:
     primary_key: tuple[str, ...]
     description: str
     columns: tuple[Column, ...] = field(default_factory=tuple)
+    # Validation rules beyond the per-column ones (null key, types, accepted values, future
+    # timestamps); see REASONS for the order in which they are applied.
+    market_column: str | None = None
+    ranges: tuple[Range, ...] = ()
+    ordered: tuple[Ordered, ...] = ()
+    references: tuple[Reference, ...] = ()
+    exactly_one: tuple[tuple[str, ...], ...] = ()  # of each group exactly one column is set
+    surrogate_key: str | None = None  # staged text id of a composite primary key ('|'-joined)
+
+    def __post_init__(self) -> None:
+        names = set(self.column_names)
+        used = [*self.primary_key, *(c for r in self.ranges for c in r.columns)]
+        used += [c for o in self.ordered for c in (o.start, o.end)] + [r.column for r in self.references]
+        used += [c for group in self.exactly_one for c in group] + ([self.market_column] if self.market_column else [])
+        unknown = sorted(set(used) - names)
+        if unknown:
+            raise ValueError(f"{self.path}: rules name unknown column(s) {', '.join(unknown)}")
+        bad_types = sorted({c.type for c in self.columns} - set(TYPES))
+        bad_reasons = sorted({r.reason for r in self.ranges} - set(REASON_CODES))
+        if bad_types or bad_reasons:
+            raise ValueError(f"{self.path}: unknown type(s)/reason(s) {', '.join(bad_types + bad_reasons)}")
 
     @property
     def path(self) -> str:
@@ -72,6 +174,37 @@ class Table:
                 return col
         raise KeyError(f"{self.path} has no column {name}")
 
+    @property
+    def version_order(self) -> tuple[str, ...]:
+        """Staged columns that rank the versions of a key, newest first (all descending).
+
+        Latest ``_loaded_at`` wins, then latest ``updated_at`` where the table has one; the raw
+        row's JSON text breaks remaining ties so the winner is the same on every run.
+        """
+        return ("loaded_at", *(("updated_at",) if "updated_at" in self.column_names else ()), "raw_row")
+
+    @property
+    def future_columns(self) -> tuple[str, ...]:
+        """Timestamps that must not lie in the future of the row's own ``_loaded_at``."""
+        return tuple(c.name for c in self.columns if c.type == "timestamp" and c.name != LOADED_AT.name)
+
+    @property
+    def cast_checked_columns(self) -> tuple[str, ...]:
+        """Columns whose raw value may fail the cast to the contract type (all but varchar)."""
+        return tuple(c.name for c in self.columns if c.type != "varchar")
+
+    @property
+    def base_model(self) -> str:
+        return f"base_{self.system}__{self.name}"
+
+    @property
+    def staging_model(self) -> str:
+        return f"stg_{self.system}__{self.name}"
+
+    @property
+    def quarantine_model(self) -> str:
+        return f"qrt_{self.system}__{self.name}"
+
 
 def _c(
     name: str,
@@ -83,6 +216,14 @@ def _c(
     values: tuple[str, ...] | None = None,
 ) -> Column:
     return Column(name, type_, description, pii, nullable, values)
+
+
+def _non_negative(*columns: str) -> Range:
+    return Range(columns, "negative_duration", minimum=0)
+
+
+def _score(minimum: int, maximum: int) -> Range:
+    return Range(("score",), "score_out_of_range", minimum, maximum)
 
 
 LOADED_AT = _c(
@@ -111,6 +252,9 @@ TABLES: tuple[Table, ...] = (
             _c("subject", "varchar", "Ticket subject line as written by the requester.", pii=True),
             LOADED_AT,
         ),
+        market_column="market_code",
+        ordered=(Ordered("created_at", "solved_at"),),
+        references=(Reference("customer_id", "shop/customers"),),
     ),
     Table(
         "helpdesk", "ticket_events", ("event_id",),
@@ -128,6 +272,7 @@ TABLES: tuple[Table, ...] = (
             _c("escalated_to", "varchar", "Internal department the ticket was escalated to."),
             LOADED_AT,
         ),
+        references=(Reference("ticket_id", "helpdesk/tickets", required=True),),
     ),
     Table(
         "helpdesk", "satisfaction_ratings", ("rating_id",),
@@ -141,6 +286,9 @@ TABLES: tuple[Table, ...] = (
             _c("comment", "varchar", "Free-text comment of the customer.", pii=True),
             LOADED_AT,
         ),
+        ranges=(_score(1, 5),),
+        references=(Reference("ticket_id", "helpdesk/tickets"), Reference("call_id", "telephony/calls")),
+        exactly_one=(("ticket_id", "call_id"),),
     ),
     Table(
         "telephony", "calls", ("call_id",),
@@ -168,6 +316,11 @@ TABLES: tuple[Table, ...] = (
                values=CALL_DISPOSITIONS),
             LOADED_AT,
         ),
+        market_column="market_code",
+        ranges=(
+            _non_negative("ivr_seconds", "queue_seconds", "talk_seconds", "hold_seconds", "after_call_work_seconds"),
+        ),
+        ordered=(Ordered("started_at", "ended_at"), Ordered("started_at", "answered_at")),
     ),
     Table(
         "shop", "orders", ("order_id",),
@@ -183,6 +336,9 @@ TABLES: tuple[Table, ...] = (
             _c("total_amount", "double", "Order total in the order currency."),
             LOADED_AT,
         ),
+        market_column="market_code",
+        ordered=(Ordered("ordered_at", "updated_at"),),
+        references=(Reference("customer_id", "shop/customers"),),
     ),
     Table(
         "shop", "customers", ("customer_id",),
@@ -195,6 +351,7 @@ TABLES: tuple[Table, ...] = (
             _c("created_at", "timestamp", "UTC time the customer registered."),
             LOADED_AT,
         ),
+        market_column="market_code",
     ),
     Table(
         "workforce", "agents", ("agent_id",),
@@ -210,6 +367,8 @@ TABLES: tuple[Table, ...] = (
             _c("left_on", "date", "Last working day; null while employed."),
             LOADED_AT,
         ),
+        market_column="market_code",
+        ordered=(Ordered("hired_on", "left_on"),),
     ),
     Table(
         "workforce", "employee_surveys", ("response_id",),
@@ -221,6 +380,8 @@ TABLES: tuple[Table, ...] = (
             _c("score", "integer", "Satisfaction score from 1 to 5."),
             LOADED_AT,
         ),
+        ranges=(_score(1, 5),),
+        references=(Reference("agent_id", "workforce/agents", required=True),),
     ),
     Table(
         "finance", "operating_costs", ("cost_month", "market_code", "cost_type"),
@@ -233,6 +394,8 @@ TABLES: tuple[Table, ...] = (
             _c("currency", "varchar", "ISO 4217 currency of the amount."),
             LOADED_AT,
         ),
+        market_column="market_code",
+        surrogate_key="operating_cost_id",
     ),
     Table(
         "surveys", "nps_responses", ("response_id",),
@@ -245,6 +408,9 @@ TABLES: tuple[Table, ...] = (
             _c("score", "integer", "Likelihood to recommend, 0 to 10."),
             LOADED_AT,
         ),
+        market_column="market_code",
+        ranges=(_score(0, 10),),
+        references=(Reference("customer_id", "shop/customers"),),
     ),
     Table(
         "surveys", "ces_responses", ("response_id",),
@@ -258,10 +424,26 @@ TABLES: tuple[Table, ...] = (
             _c("score", "integer", "Ease of getting the issue solved, 1 (very hard) to 7 (very easy)."),
             LOADED_AT,
         ),
+        ranges=(_score(1, 7),),
+        references=(Reference("ticket_id", "helpdesk/tickets"), Reference("call_id", "telephony/calls")),
     ),
 )
 
 TABLES_BY_PATH: dict[str, Table] = {t.path: t for t in TABLES}
+
+
+def _check_references() -> None:
+    for t in TABLES:
+        for ref in t.references:
+            target = TABLES_BY_PATH.get(ref.table)
+            if target is None or len(target.primary_key) != 1:
+                raise ValueError(f"{t.path}.{ref.column}: {ref.table} is no contract table with a one-column key")
+        targets = [ref.table for ref in t.references]
+        if len(set(targets)) != len(targets):
+            raise ValueError(f"{t.path}: two references to the same table")
+
+
+_check_references()
 
 
 def table(path: str) -> Table:
