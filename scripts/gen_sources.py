@@ -1,9 +1,14 @@
-"""Generate models/staging/<system>/_<system>__sources.yml from cskpi/contract.py.
+"""Generate every file derived from the raw contract, cskpi/contract.py.
+
+- models/staging/<system>/_<system>__sources.yml: the dbt sources (landing location, columns, meta);
+- models/staging/<system>/_<system>__models.yml and macros/staging/raw_contract.sql: the staging
+  models' docs and tests, and the contract as the staging macros read it (scripts/contract_staging.py);
+- docs/contract.md: the raw data contract for users (scripts/contract_docs.py).
 
 Usage: python scripts/gen_sources.py [--check]
 
-With --check nothing is written; the exit code is 1 when a yml file differs from what
-the contract would generate (used by CI / tests).
+With --check nothing is written; the exit code is 1 when a file differs from what the
+contract would generate (used by CI / tests).
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import contract_docs
+import contract_staging
 import yaml
 
 from cskpi.contract import TABLES, Table
@@ -117,12 +124,21 @@ def systems() -> list[str]:
     return seen
 
 
+def generated() -> dict[Path, str]:
+    """Every derived file and its content."""
+    files = {}
+    for system in systems():
+        files[STAGING / system / f"_{system}__sources.yml"] = render(system)
+        files[STAGING / system / f"_{system}__models.yml"] = contract_staging.render_models(system)
+    files[ROOT / "macros" / "staging" / "raw_contract.sql"] = contract_staging.render_macro()
+    files[ROOT / "docs" / "contract.md"] = contract_docs.render()
+    return files
+
+
 def main(argv: list[str]) -> int:
     check = "--check" in argv
     stale = []
-    for system in systems():
-        target = STAGING / system / f"_{system}__sources.yml"
-        text = render(system)
+    for target, text in generated().items():
         if check:
             if not target.exists() or target.read_text() != text:
                 stale.append(str(target.relative_to(ROOT)))

@@ -1,4 +1,4 @@
-"""Staging layer and quarantine (SPEC §3, §5) on a tiny hand-made landing set with known dirt.
+"""Staging layer and quarantine (docs/contract.md) on a tiny hand-made landing set with known dirt.
 
 Every dirty row of the landing set is listed in EXPECTED_QUARANTINE with the reason it must get.
 The module builds seeds + staging + marts.quality once (session fixture) and checks the result;
@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from cskpi.contract import TABLES, Table
+from cskpi.contract import REASON_CODES, TABLES, Table
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -199,6 +199,7 @@ LANDING: dict[str, list[dict]] = {
         _ticket("T8", customer_id="K404"),
         _ticket("T7", priority="low", updated_at=_h(1)),
         _ticket("T7", priority="high", updated_at=_h(2)),  # same _loaded_at, later updated_at wins
+        _ticket("T9", market_code="XX", channel="fax"),  # two rules broken: the first reason wins
     ],
     "helpdesk/ticket_events": [
         _event("E1", "T1"),
@@ -216,6 +217,7 @@ LANDING: dict[str, list[dict]] = {
             status_to="open",
         ),
         _event("E6", "T2", event_at=FUTURE),
+        _event("E7", "T2", event_at=FUTURE, event_type="bogus"),
     ],
     "helpdesk/satisfaction_ratings": [
         _rating("R1", "T1", None),
@@ -224,6 +226,7 @@ LANDING: dict[str, list[dict]] = {
         _rating("R4", "T1", "C1"),
         _rating("R5", None, None),
         _rating("R6", "T4", None),
+        _rating("R7", "T404", None, score=0),
     ],
     "telephony/calls": [
         _call("C1"),
@@ -242,6 +245,7 @@ LANDING: dict[str, list[dict]] = {
             after_call_work_seconds=0,
             disposition=None,
         ),
+        _call("C7", talk_seconds=-1, ended_at=_h(-1)),
     ],
     "shop/customers": [
         _customer("K1", "RO", "alice@example.com"),
@@ -255,6 +259,7 @@ LANDING: dict[str, list[dict]] = {
         _order("O3", "K3"),
         _order("O4", "K999"),
         _order("O5", "K1", updated_at=_h(-49)),
+        _order("O6", "K999", updated_at=_h(-49)),
     ],
     "workforce/agents": [
         _agent("A1"),
@@ -357,22 +362,27 @@ EXPECTED_QUARANTINE: list[tuple[str, str | None, str]] = [
     ("helpdesk/tickets", None, "null_key"),
     ("helpdesk/tickets", None, "null_key"),
     ("helpdesk/tickets", "T8", "orphan_reference"),
+    ("helpdesk/tickets", "T9", "unknown_market"),
     ("helpdesk/ticket_events", "E2", "orphan_reference"),
     ("helpdesk/ticket_events", "E3", "orphan_reference"),
     ("helpdesk/ticket_events", "E4", "invalid_value"),
     ("helpdesk/ticket_events", "E6", "future_timestamp"),
+    ("helpdesk/ticket_events", "E7", "future_timestamp"),
     ("helpdesk/satisfaction_ratings", "R3", "score_out_of_range"),
     ("helpdesk/satisfaction_ratings", "R4", "invalid_value"),
     ("helpdesk/satisfaction_ratings", "R5", "invalid_value"),
     ("helpdesk/satisfaction_ratings", "R6", "orphan_reference"),
+    ("helpdesk/satisfaction_ratings", "R7", "score_out_of_range"),
     ("telephony/calls", "C2", "negative_duration"),
     ("telephony/calls", "C3", "end_before_start"),
     ("telephony/calls", "C4", "end_before_start"),
     ("telephony/calls", "C5", "invalid_value"),
+    ("telephony/calls", "C7", "negative_duration"),
     ("shop/customers", "K3", "unknown_market"),
     ("shop/orders", "O3", "orphan_reference"),
     ("shop/orders", "O4", "orphan_reference"),
     ("shop/orders", "O5", "end_before_start"),
+    ("shop/orders", "O6", "end_before_start"),
     ("workforce/agents", "A2", "end_before_start"),
     ("workforce/agents", "A3", "invalid_value"),
     ("workforce/employee_surveys", "S2", "orphan_reference"),
@@ -663,7 +673,8 @@ def test_generated_dirt_lands_in_quarantine(runs: dict[str, Run]) -> None:
         assert recon[table] == (info["rows"], duplicates), table
 
 
-def test_sources_yml_matches_contract() -> None:
+def test_generated_files_match_contract() -> None:
+    """Sources and staging yml, the raw_contract() macro and docs/contract.md are what cskpi/contract.py generates."""
     declared: dict[str, list[str]] = {}
     for path in sorted((ROOT / "models" / "staging").glob("*/_*__sources.yml")):
         doc = yaml.safe_load(path.read_text())
@@ -675,6 +686,27 @@ def test_sources_yml_matches_contract() -> None:
         [sys.executable, str(ROOT / "scripts" / "gen_sources.py"), "--check"], cwd=ROOT, capture_output=True, text=True
     )
     assert check.returncode == 0, check.stdout
+
+
+def test_built_staging_models_have_the_documented_columns(built: duckdb.DuckDBPyConnection) -> None:
+    documented: dict[str, list[tuple[str, str]]] = {}
+    for path in sorted((ROOT / "models" / "staging").glob("*/_*__models.yml")):
+        for model in yaml.safe_load(path.read_text())["models"]:
+            documented[model["name"]] = [(c["name"], c["data_type"]) for c in model["columns"]]
+    assert set(documented) == {m for t in TABLES for m in (t.base_model, t.staging_model, t.quarantine_model)}
+    duck_types = {"VARCHAR": "varchar", "INTEGER": "integer", "DOUBLE": "double", "BOOLEAN": "boolean",
+                  "TIMESTAMP": "timestamp", "DATE": "date"}  # fmt: skip
+    for model, columns in documented.items():
+        built_columns = [(r[0], duck_types[r[1]]) for r in built.execute(f"describe {_rel(built, model)}").fetchall()]
+        assert built_columns == columns, model
+
+
+def test_contract_docs_list_every_reason_in_priority_order() -> None:
+    docs = (ROOT / "docs" / "contract.md").read_text()
+    positions = [docs.index(f"| `{code}` |") for code in REASON_CODES]
+    assert positions == sorted(positions)
+    for t in TABLES:
+        assert f"### {t.path}" in docs and all(f"| `{c}` |" in docs for c in t.column_names), t.path
 
 
 if __name__ == "__main__":  # build the landing set for manual runs: python tests/test_staging.py DIR [csv]

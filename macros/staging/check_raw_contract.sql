@@ -20,7 +20,7 @@
     {%- endfor -%}
     {%- if problems -%}
         {{ exceptions.raise_compiler_error(
-            "Raw data contract check failed (SPEC §3):\n  - " ~ problems | join("\n  - ")
+            "Raw data contract check failed (see docs/contract.md):\n  - " ~ problems | join("\n  - ")
         ) }}
     {%- endif -%}
     {{ return('') }}

@@ -12,29 +12,21 @@
 {%- endmacro %}
 
 {% macro default__hash_pii(column) -%}
-    case
-        when {{ column }} is null then null
-        else {{ dbt.hash(dbt.concat(["'" ~ pii_salt() ~ "'", dbt.safe_cast(column, dbt.type_string())])) }}
-    end
+    case when {{ column }} is null then null else {{
+        dbt.hash(dbt.concat(["'" ~ pii_salt() ~ "'", dbt.safe_cast(column, dbt.type_string()) | trim])) | trim
+    }} end
 {%- endmacro %}
 
 {% macro duckdb__hash_pii(column) -%}
-    case
-        when {{ column }} is null then null
-        else sha256('{{ pii_salt() }}' || cast({{ column }} as varchar))
-    end
+    case when {{ column }} is null then null else sha256('{{ pii_salt() }}' || cast({{ column }} as varchar)) end
 {%- endmacro %}
 
 {% macro postgres__hash_pii(column) -%}
-    case
-        when {{ column }} is null then null
-        else encode(sha256(convert_to('{{ pii_salt() }}' || cast({{ column }} as text), 'UTF8')), 'hex')
-    end
+    case when {{ column }} is null then null else encode(sha256(convert_to(
+        '{{ pii_salt() }}' || cast({{ column }} as text), 'UTF8'
+    )), 'hex') end
 {%- endmacro %}
 
 {% macro spark__hash_pii(column) -%}
-    case
-        when {{ column }} is null then null
-        else sha2(concat('{{ pii_salt() }}', cast({{ column }} as string)), 256)
-    end
+    case when {{ column }} is null then null else sha2(concat('{{ pii_salt() }}', cast({{ column }} as string)), 256) end
 {%- endmacro %}

@@ -1,21 +1,20 @@
-{#- Row-local validation helpers used by the base_* staging models. -#}
+{#- Row-local expressions of the staging macros (stage_source.sql). -#}
 
 {#- row_key(columns): primary key as text, composite parts joined with '|'; null if any part is null. -#}
 {% macro row_key(columns) -%}
     {%- if columns | length == 1 -%}
-        {{ dbt.safe_cast(columns[0], dbt.type_string()) }}
+        {{ dbt.safe_cast(columns[0], dbt.type_string()) | trim }}
     {%- else -%}
-        case
-            when {% for c in columns %}{{ c }} is null{{ " or " if not loop.last }}{% endfor %} then null
-            else {{ dbt.concat(join_with_pipe(columns)) }}
-        end
+        case when {{ columns | join(' is null or ') }} is null then null else {{
+            dbt.concat(join_with_pipe(columns)) | trim
+        }} end
     {%- endif -%}
 {%- endmacro %}
 
 {% macro join_with_pipe(columns) -%}
     {%- set parts = [] -%}
     {%- for c in columns -%}
-        {%- do parts.append(dbt.safe_cast(c, dbt.type_string())) -%}
+        {%- do parts.append(dbt.safe_cast(c, dbt.type_string()) | trim) -%}
         {%- if not loop.last -%}{%- do parts.append("'|'") -%}{%- endif -%}
     {%- endfor -%}
     {{ return(parts) }}
@@ -23,7 +22,7 @@
 
 {#- is_future(column): timestamp more than var('future_tolerance_minutes') after the row's own _loaded_at. -#}
 {% macro is_future(column, loaded_at='loaded_at') -%}
-    {{ column }} > {{ dbt.dateadd('minute', var('future_tolerance_minutes', 5), loaded_at) }}
+    {{ column }} > {{ dbt.dateadd('minute', var('future_tolerance_minutes', 5), loaded_at) | trim }}
 {%- endmacro %}
 
 {#- not_accepted(column, values): true when the column is set and not one of the accepted values. -#}
@@ -37,14 +36,3 @@
 {% macro cast_failed(raw, typed) -%}
     ({{ raw }} is not null and {{ typed }} is null)
 {%- endmacro %}
-
-{#- type_float64(): 8-byte floating point type name on every adapter. -#}
-{% macro type_float64() -%}
-    {{ return(adapter.dispatch('type_float64', 'cskpi')()) }}
-{%- endmacro %}
-
-{% macro default__type_float64() -%}double precision{%- endmacro %}
-
-{% macro duckdb__type_float64() -%}double{%- endmacro %}
-
-{% macro spark__type_float64() -%}double{%- endmacro %}

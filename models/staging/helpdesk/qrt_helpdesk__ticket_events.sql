@@ -1,34 +1,4 @@
--- Quarantined rows of raw helpdesk/ticket_events: winning versions that fail validation, and null-key rows.
+-- Quarantined rows of raw helpdesk/ticket_events: invalid latest versions and null-key rows (docs/contract.md).
 -- A view: the base model is incremental, this filter costs nothing to refresh.
 {{ config(materialized='view') }}
-
-with
-
-base as (
-
-    select * from {{ ref('base_helpdesk__ticket_events') }}
-
-),
-
-quarantined as (
-
-    select
-        source_table,
-        row_key,
-        quarantine_reason as reason,
-        loaded_at,
-        raw_row
-    from base
-    where
-        not is_duplicate
-        and quarantine_reason is not null
-
-),
-
-final as (
-
-    select * from quarantined
-
-)
-
-select * from final
+{{ quarantined_rows('helpdesk', 'ticket_events') }}
