@@ -136,62 +136,67 @@
         ~ (' and ' ~ where if where else '') ~ ')') }}
 {%- endmacro %}
 
-{#- changed_call_ids(cutoff): calls with a raw version loaded since the cutoff. -#}
-{% macro changed_call_ids(cutoff) -%}
-    select row_key from {{ ref('base_telephony__calls') }}
+{#- changed_call_ids(cutoff, calls): calls with a raw version loaded since the cutoff (calls: their base model). -#}
+{% macro changed_call_ids(cutoff, calls) -%}
+    select row_key from {{ calls }}
     where row_key is not null and loaded_at >= {{ cutoff }}
 {%- endmacro %}
 
 {#-
-    changed_ticket_ids(cutoff): tickets with a raw version or an event version loaded since the
-    cutoff, or whose customer was loaded since then (the ticket's orphan check may change).
+    changed_ticket_ids(cutoff, tickets, ticket_events, customers): tickets with a raw version or
+    an event version loaded since the cutoff, or whose customer was loaded since then (the
+    ticket's orphan check may change). The arguments are the base models of the three tables.
 -#}
-{% macro changed_ticket_ids(cutoff) -%}
-    select row_key from {{ ref('base_helpdesk__tickets') }}
+{% macro changed_ticket_ids(cutoff, tickets, ticket_events, customers) -%}
+    select row_key from {{ tickets }}
     where
         row_key is not null
         and (
             loaded_at >= {{ cutoff }}
             or customer_id in (
-                select customer_id from {{ ref('base_shop__customers') }}
+                select customer_id from {{ customers }}
                 where loaded_at >= {{ cutoff }}
             )
         )
     union
-    select ticket_id from {{ ref('base_helpdesk__ticket_events') }}
+    select ticket_id from {{ ticket_events }}
     where ticket_id is not null and loaded_at >= {{ cutoff }}
 {%- endmacro %}
 
-{#- changed_contact_ids(cutoff): contact ids of the changed calls and tickets. -#}
-{% macro changed_contact_ids(cutoff) -%}
+{#- changed_contact_ids(changed_calls, changed_tickets): contact ids of the changed calls and tickets (id queries). -#}
+{% macro changed_contact_ids(changed_calls, changed_tickets) -%}
     select {{ dbt.concat(["'call:'", 'changed_calls.row_key']) }}
-    from ({{ changed_call_ids(cutoff) }}) as changed_calls
+    from ({{ changed_calls }}) as changed_calls
     union all
     select {{ dbt.concat(["'ticket:'", 'changed_tickets.row_key']) }}
-    from ({{ changed_ticket_ids(cutoff) }}) as changed_tickets
-{%- endmacro %}
-
-{#- upstream_contact_ids(): every contact id int_contacts__unified derives (for the post-hook). -#}
-{% macro upstream_contact_ids() -%}
-    {{ return('(select ' ~ dbt.concat(["'call:'", 'call_id']) ~ ' as contact_id from '
-        ~ ref('int_calls__enriched') ~ ' where is_incoming union all select '
-        ~ dbt.concat(["'ticket:'", 'ticket_id']) ~ ' as contact_id from '
-        ~ ref('int_tickets__enriched') ~ ') as upstream_contacts') }}
+    from ({{ changed_tickets }}) as changed_tickets
 {%- endmacro %}
 
 {#-
-    affected_contact_customers(cutoff, new_sources)
-    Known customers whose contacts must be re-computed: the customers of every changed contact,
-    before (in {{ this }}) and after the change (new_sources: list of (relation, id column,
-    changed-id sql)). followed_by_repeat_within_window looks at the customer's other contacts,
-    so all contacts of these customers are re-computed.
+    upstream_contact_ids(calls, tickets): every contact id int_contacts__unified derives from the
+    enriched calls and tickets (for the post-hook).
 -#}
-{% macro affected_contact_customers(cutoff, new_sources) -%}
+{% macro upstream_contact_ids(calls, tickets) -%}
+    {{ return('(select ' ~ dbt.concat(["'call:'", 'call_id']) ~ ' as contact_id from '
+        ~ calls ~ ' where is_incoming union all select '
+        ~ dbt.concat(["'ticket:'", 'ticket_id']) ~ ' as contact_id from '
+        ~ tickets ~ ') as upstream_contacts') }}
+{%- endmacro %}
+
+{#-
+    affected_contact_customers(changed_contacts, new_sources)
+    Known customers whose contacts must be re-computed: the customers of every changed contact
+    (changed_contacts: the id query of changed_contact_ids()), before (in {{ this }}) and after
+    the change (new_sources: list of (relation, id column, changed-id sql)).
+    followed_by_repeat_within_window looks at the customer's other contacts, so all contacts of
+    these customers are re-computed.
+-#}
+{% macro affected_contact_customers(changed_contacts, new_sources) -%}
     {%- for relation, id_column, changed_ids in new_sources %}
     select customer_id from {{ relation }}
     where customer_id is not null and {{ id_column }} in ({{ changed_ids }})
     union
     {%- endfor %}
     select customer_id from {{ this }}
-    where customer_id is not null and contact_id in ({{ changed_contact_ids(cutoff) }})
+    where customer_id is not null and contact_id in ({{ changed_contacts }})
 {%- endmacro %}

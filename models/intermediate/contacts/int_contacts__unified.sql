@@ -11,17 +11,19 @@
     materialized='incremental',
     unique_key='contact_id',
     incremental_strategy=incremental_strategy(),
-    post_hook="{{ incremental_delete_missing('contact_id', upstream_contact_ids()) }}"
+    post_hook="{{ incremental_delete_missing(
+        'contact_id', upstream_contact_ids(ref('int_calls__enriched'), ref('int_tickets__enriched'))
+    ) }}"
 ) }}
--- depends_on: {{ ref('base_telephony__calls') }}
--- depends_on: {{ ref('base_helpdesk__tickets') }}
--- depends_on: {{ ref('base_helpdesk__ticket_events') }}
--- depends_on: {{ ref('base_shop__customers') }}
 {%- set cutoff = incremental_cutoff() %}
+{%- set changed_calls = changed_call_ids(cutoff, ref('base_telephony__calls')) %}
+{%- set changed_tickets = changed_ticket_ids(
+    cutoff, ref('base_helpdesk__tickets'), ref('base_helpdesk__ticket_events'), ref('base_shop__customers')
+) %}
 {%- if cutoff is not none %}
-    {%- set affected_customers = affected_contact_customers(cutoff, [
-        (ref('int_calls__enriched'), 'call_id', changed_call_ids(cutoff)),
-        (ref('int_tickets__enriched'), 'ticket_id', changed_ticket_ids(cutoff)),
+    {%- set affected_customers = affected_contact_customers(changed_contact_ids(changed_calls, changed_tickets), [
+        (ref('int_calls__enriched'), 'call_id', changed_calls),
+        (ref('int_tickets__enriched'), 'ticket_id', changed_tickets),
     ]) %}
 {%- endif %}
 
@@ -32,7 +34,7 @@ calls as (
     select * from {{ ref('int_calls__enriched') }}
     {%- if cutoff is not none %}
         where
-            call_id in ({{ changed_call_ids(cutoff) }})
+            call_id in ({{ changed_calls }})
             or customer_id in ({{ affected_customers }})
     {%- endif %}
 
@@ -43,7 +45,7 @@ tickets as (
     select * from {{ ref('int_tickets__enriched') }}
     {%- if cutoff is not none %}
         where
-            ticket_id in ({{ changed_ticket_ids(cutoff) }})
+            ticket_id in ({{ changed_tickets }})
             or customer_id in ({{ affected_customers }})
     {%- endif %}
 

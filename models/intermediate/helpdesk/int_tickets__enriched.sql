@@ -11,12 +11,12 @@
     incremental_strategy=incremental_strategy(),
     post_hook="{{ incremental_delete_missing('ticket_id', ref('stg_helpdesk__tickets')) }}"
 ) }}
--- depends_on: {{ ref('base_helpdesk__tickets') }}
--- depends_on: {{ ref('base_helpdesk__ticket_events') }}
--- depends_on: {{ ref('base_shop__customers') }}
 
 {%- set thresholds = var('ticket_first_reply_seconds') %}
 {%- set cutoff = incremental_cutoff() %}
+{%- set changed_tickets = changed_ticket_ids(
+    cutoff, ref('base_helpdesk__tickets'), ref('base_helpdesk__ticket_events'), ref('base_shop__customers')
+) %}
 
 with
 
@@ -24,7 +24,7 @@ tickets as (
 
     select * from {{ ref('stg_helpdesk__tickets') }}
     {%- if cutoff is not none %}
-        where ticket_id in ({{ changed_ticket_ids(cutoff) }})
+        where ticket_id in ({{ changed_tickets }})
     {%- endif %}
 
 ),
@@ -33,7 +33,7 @@ events as (
 
     select * from {{ ref('stg_helpdesk__ticket_events') }}
     {%- if cutoff is not none %}
-        where ticket_id in ({{ changed_ticket_ids(cutoff) }})
+        where ticket_id in ({{ changed_tickets }})
     {%- endif %}
 
 ),

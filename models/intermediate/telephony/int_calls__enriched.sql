@@ -9,7 +9,7 @@
     incremental_strategy=incremental_strategy(),
     post_hook="{{ incremental_delete_missing('call_id', ref('stg_telephony__calls')) }}"
 ) }}
--- depends_on: {{ ref('base_telephony__calls') }}
+{%- set changed_calls = changed_call_ids(incremental_cutoff(), ref('base_telephony__calls')) %}
 
 with
 
@@ -17,7 +17,7 @@ calls as (
 
     select * from {{ ref('stg_telephony__calls') }}
     {%- if is_incremental() %}
-        where call_id in ({{ changed_call_ids(incremental_cutoff()) }})
+        where call_id in ({{ changed_calls }})
     {%- endif %}
 
 ),

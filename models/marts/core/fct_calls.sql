@@ -8,8 +8,8 @@
     incremental_strategy=incremental_strategy(),
     post_hook="{{ incremental_delete_missing('call_id', ref('int_calls__enriched')) }}"
 ) }}
--- depends_on: {{ ref('base_telephony__calls') }}
 {%- set cutoff = incremental_cutoff() %}
+{%- set changed_calls = changed_call_ids(cutoff, ref('base_telephony__calls')) %}
 
 with
 
@@ -18,7 +18,7 @@ source_rows as (
     select * from {{ ref('int_calls__enriched') }}
     {%- if cutoff is not none %}
         where
-            call_id in ({{ changed_call_ids(cutoff) }})
+            call_id in ({{ changed_calls }})
     {%- endif %}
 
 ),

@@ -8,11 +8,13 @@
     incremental_strategy=incremental_strategy(),
     post_hook="{{ incremental_delete_missing('contact_id', ref('int_contacts__unified')) }}"
 ) }}
--- depends_on: {{ ref('base_telephony__calls') }}
--- depends_on: {{ ref('base_helpdesk__tickets') }}
--- depends_on: {{ ref('base_helpdesk__ticket_events') }}
--- depends_on: {{ ref('base_shop__customers') }}
 {%- set cutoff = incremental_cutoff() %}
+{%- set changed_contacts = changed_contact_ids(
+    changed_call_ids(cutoff, ref('base_telephony__calls')),
+    changed_ticket_ids(
+        cutoff, ref('base_helpdesk__tickets'), ref('base_helpdesk__ticket_events'), ref('base_shop__customers')
+    ),
+) %}
 
 with
 
@@ -21,9 +23,9 @@ source_rows as (
     select * from {{ ref('int_contacts__unified') }}
     {%- if cutoff is not none %}
         where
-            contact_id in ({{ changed_contact_ids(cutoff) }})
-            or customer_id in ({{ affected_contact_customers(cutoff, [
-                (ref('int_contacts__unified'), 'contact_id', changed_contact_ids(cutoff)),
+            contact_id in ({{ changed_contacts }})
+            or customer_id in ({{ affected_contact_customers(changed_contacts, [
+                (ref('int_contacts__unified'), 'contact_id', changed_contacts),
             ]) }})
     {%- endif %}
 

@@ -8,10 +8,10 @@
     incremental_strategy=incremental_strategy(),
     post_hook="{{ incremental_delete_missing('ticket_id', ref('int_tickets__enriched')) }}"
 ) }}
--- depends_on: {{ ref('base_helpdesk__tickets') }}
--- depends_on: {{ ref('base_helpdesk__ticket_events') }}
--- depends_on: {{ ref('base_shop__customers') }}
 {%- set cutoff = incremental_cutoff() %}
+{%- set changed_tickets = changed_ticket_ids(
+    cutoff, ref('base_helpdesk__tickets'), ref('base_helpdesk__ticket_events'), ref('base_shop__customers')
+) %}
 
 with
 
@@ -20,7 +20,7 @@ source_rows as (
     select * from {{ ref('int_tickets__enriched') }}
     {%- if cutoff is not none %}
         where
-            ticket_id in ({{ changed_ticket_ids(cutoff) }})
+            ticket_id in ({{ changed_tickets }})
     {%- endif %}
 
 ),
