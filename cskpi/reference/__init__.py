@@ -1,0 +1,1 @@
+"""Reference data the run generates itself from packaged public sources (offline)."""
