@@ -5,6 +5,10 @@ writes. Each publish writes a complete new version directory, checkpoints it, an
 then swaps the ``current`` symlink with one atomic rename: a reader sees either the old
 or the new version, never a half-written one, and keeps its open version until it
 reconnects. Older versions are kept for rollback.
+
+The serving file is written in an older DuckDB storage format (``CSKPI_SERVING_STORAGE_VERSION``,
+default ``v1.2.0``): BI drivers and CLIs embed a DuckDB library that lags the one building the
+warehouse, and a reader refuses files newer than itself.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +32,10 @@ VERSION_TABLE = "serving_versions"
 TABLES_TABLE = "serving_tables"
 CURRENT = "current"
 DATABASE_FILE = "cskpi.duckdb"
+STORAGE_VERSION_ENV = "CSKPI_SERVING_STORAGE_VERSION"
+# Readable by DuckDB 1.2 and every later release.
+DEFAULT_STORAGE_VERSION = "v1.2.0"
+_SERVING_CATALOG = "serving"
 _VERSION_RE = re.compile(r"^\d{8}T\d{6}Z(-\d+)?$")
 
 
@@ -74,14 +83,24 @@ def _new_version_id(serving: Path, now: datetime) -> str:
     return candidate
 
 
+def storage_version(environ: Mapping[str, str] | None = None) -> str:
+    """DuckDB storage version of the serving file: ``CSKPI_SERVING_STORAGE_VERSION`` or the default."""
+    env = os.environ if environ is None else environ
+    return env.get(STORAGE_VERSION_ENV, "").strip() or DEFAULT_STORAGE_VERSION
+
+
+def is_published(name: str) -> bool:
+    """Whether a warehouse table of this name is copied to the serving database."""
+    return name.startswith(PUBLISHED_PREFIXES) and name not in NOT_PUBLISHED
+
+
 def published_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
     rows = con.execute(
         "select table_name from information_schema.tables where table_catalog = ? and table_schema = 'main'"
         " order by table_name",
         [catalog],
     ).fetchall()
-    names = [r[0] for r in rows]
-    return [n for n in names if n.startswith(PUBLISHED_PREFIXES) and n not in NOT_PUBLISHED]
+    return [r[0] for r in rows if is_published(r[0])]
 
 
 def table_checksum(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, str]:
@@ -108,10 +127,30 @@ def _prune(serving: Path, keep: int) -> None:
             shutil.rmtree(_versions_dir(serving) / vid)
 
 
-def publish(warehouse: Path, serving: Path, run_id: str, keep: int = 3, now: datetime | None = None) -> Version:
-    """Copy the marts of ``warehouse`` into a new serving version and make it current."""
+def _attach_serving(con: duckdb.DuckDBPyConnection, path: Path, version: str) -> None:
+    """Create the serving file in storage format ``version`` and make it the default catalog."""
+    try:
+        con.execute(f"attach '{path}' as {_SERVING_CATALOG} (storage_version '{version}')")
+    except duckdb.InvalidInputException as exc:
+        raise ValueError(f"{STORAGE_VERSION_ENV}={version!r}: {exc}") from None
+    con.execute(f"use {_SERVING_CATALOG}")
+
+
+def publish(
+    warehouse: Path,
+    serving: Path,
+    run_id: str,
+    keep: int = 3,
+    now: datetime | None = None,
+    storage: str | None = None,
+) -> Version:
+    """Copy the marts of ``warehouse`` into a new serving version and make it current.
+
+    ``storage`` is the DuckDB storage version of the serving file (default: :func:`storage_version`).
+    """
     if not warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}; build it first")
+    storage = storage or storage_version()
     now = now or datetime.now(UTC)
     serving.mkdir(parents=True, exist_ok=True)
     version_id = _new_version_id(serving, now)
@@ -120,8 +159,10 @@ def publish(warehouse: Path, serving: Path, run_id: str, keep: int = 3, now: dat
         shutil.rmtree(staging_dir)
     (staging_dir / "parquet").mkdir(parents=True)
     built_at = now.isoformat(timespec="seconds")
-    con = duckdb.connect(str(staging_dir / DATABASE_FILE))
+    # In memory, so the serving file is created by ATTACH, the only way to choose its storage version.
+    con = duckdb.connect()
     try:
+        _attach_serving(con, staging_dir / DATABASE_FILE, storage)
         con.execute(f"attach '{warehouse}' as wh (read_only)")
         names = published_tables(con, "wh")
         if not names:
@@ -148,7 +189,9 @@ def publish(warehouse: Path, serving: Path, run_id: str, keep: int = 3, now: dat
                 )
             else:
                 con.execute(f"copy \"{t.name}\" to '{target}.parquet' (format parquet)")
-        con.execute("checkpoint")
+        con.execute(f"checkpoint {_SERVING_CATALOG}")
+        con.execute("use memory")
+        con.execute(f"detach {_SERVING_CATALOG}")
     finally:
         con.close()
     manifest = {

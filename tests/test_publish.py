@@ -15,6 +15,8 @@ from cskpi.cli import main
 from cskpi.publish import (
     CURRENT,
     DATABASE_FILE,
+    DEFAULT_STORAGE_VERSION,
+    STORAGE_VERSION_ENV,
     current_version,
     list_versions,
     publish,
@@ -136,3 +138,39 @@ def test_cli_publish_and_rollback(tmp_path, monkeypatch, capsys):
     assert main(["publish", "--run-id", "b"]) == 0
     assert main(["rollback"]) == 0
     assert read_current(serving)["kpi_metrics"] == 5
+
+
+def serving_storage_version(serving: Path) -> str:
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{serving / CURRENT / DATABASE_FILE}' as s (read_only)")
+        sql = "select tags['storage_version'] from duckdb_databases() where database_name = 's'"
+        return con.execute(sql).fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_serving_file_uses_the_configured_storage_version(tmp_path, monkeypatch):
+    wh, serving = tmp_path / "wh.duckdb", tmp_path / "serving"
+    make_warehouse(wh, 10)
+    monkeypatch.delenv(STORAGE_VERSION_ENV, raising=False)
+    publish(wh, serving, "default", now=T0)
+    assert serving_storage_version(serving) == f"{DEFAULT_STORAGE_VERSION}+"
+    monkeypatch.setenv(STORAGE_VERSION_ENV, "v1.4.0")
+    publish(wh, serving, "v14", now=T0 + timedelta(days=1))
+    assert serving_storage_version(serving) == "v1.4.0+"
+    assert read_current(serving) == {"kpi_metrics": 10, "fct_calls": 20, "dim_markets": 1}
+
+
+def test_unknown_storage_version_fails_and_keeps_current(tmp_path, monkeypatch, capsys):
+    wh, serving = tmp_path / "wh.duckdb", tmp_path / "serving"
+    make_warehouse(wh, 10)
+    good = publish(wh, serving, "good", now=T0)
+    monkeypatch.setenv(STORAGE_VERSION_ENV, "v9.9")
+    with pytest.raises(ValueError, match=f"{STORAGE_VERSION_ENV}='v9.9'.*not a known DuckDB version"):
+        publish(wh, serving, "bad", now=T0 + timedelta(days=1))
+    assert current_version(serving) == good.version_id
+    monkeypatch.setenv("CSKPI_DUCKDB_PATH", str(wh))
+    monkeypatch.setenv("CSKPI_SERVING_DIR", str(serving))
+    assert main(["publish"]) == 1
+    assert STORAGE_VERSION_ENV in capsys.readouterr().err

@@ -15,7 +15,7 @@ def _publish(args: argparse.Namespace) -> int:
         version = publish(
             paths.warehouse_path(), paths.serving_dir(), args.run_id or f"manual-{uuid.uuid4().hex[:8]}", keep=args.keep
         )
-    except (FileNotFoundError, LookupError) as exc:
+    except (FileNotFoundError, LookupError, ValueError) as exc:
         print(f"cskpi publish: {exc}", file=sys.stderr)
         return 1
     rows = sum(t.row_count for t in version.tables)
