@@ -14,6 +14,11 @@
 
     ensure_analyst_role()
         Only the CREATE ROLE part (usable from on-run-start, e.g. before +grants configs).
+
+    analyst_readable_models()
+        The model nodes of the graph analysts may read, the ones granted SELECT above (the
+        exposure of the analyst role in models/exposures.yml lists the same models; a test
+        renders this macro to check it).
 -#}
 
 {% macro analyst_role() -%}
@@ -28,6 +33,17 @@
         {%- if n.startswith(prefix) -%}{{ return(true) }}{%- endif -%}
     {%- endfor -%}
     {{ return(false) }}
+{%- endmacro %}
+
+{% macro analyst_readable_models() -%}
+    {%- set models = [] -%}
+    {%- for node in graph.nodes.values() -%}
+        {%- if node.package_name == project_name and node.resource_type == 'model'
+              and node.config.materialized != 'ephemeral' and is_analyst_readable(node.alias or node.name) -%}
+            {%- do models.append(node) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(models) }}
 {%- endmacro %}
 
 {% macro grant_analyst_access() -%}
@@ -84,19 +100,17 @@
     {#- Schemas this project writes to (models, seeds, snapshots) and the raw source schemas. -#}
     {#- Mart models analysts may read, as schema.identifier (seeds never: reference data stay internal). -#}
     {%- set project_schemas = [] -%}
-    {%- set mart_models = [] -%}
     {%- for node in graph.nodes.values() -%}
         {%- if node.package_name == project_name
               and node.resource_type in ('model', 'seed', 'snapshot')
-              and node.config.materialized != 'ephemeral' -%}
-            {%- if (node.schema | lower) not in project_schemas -%}
-                {%- do project_schemas.append(node.schema | lower) -%}
-            {%- endif -%}
-            {%- set ident = node.alias or node.name -%}
-            {%- if node.resource_type == 'model' and is_analyst_readable(ident) -%}
-                {%- do mart_models.append((node.schema | lower) ~ '.' ~ (ident | lower)) -%}
-            {%- endif -%}
+              and node.config.materialized != 'ephemeral'
+              and (node.schema | lower) not in project_schemas -%}
+            {%- do project_schemas.append(node.schema | lower) -%}
         {%- endif -%}
+    {%- endfor -%}
+    {%- set mart_models = [] -%}
+    {%- for node in analyst_readable_models() -%}
+        {%- do mart_models.append((node.schema | lower) ~ '.' ~ ((node.alias or node.name) | lower)) -%}
     {%- endfor -%}
     {%- set raw_schemas = [] -%}
     {%- for node in graph.sources.values() -%}
