@@ -32,11 +32,13 @@ VERSION_TABLE = "serving_versions"
 TABLES_TABLE = "serving_tables"
 CURRENT = "current"
 DATABASE_FILE = "cskpi.duckdb"
+KEEP_ENV = "CSKPI_SERVING_KEEP"
+DEFAULT_KEEP_VERSIONS = 3
 STORAGE_VERSION_ENV = "CSKPI_SERVING_STORAGE_VERSION"
 # Readable by DuckDB 1.2 and every later release.
 DEFAULT_STORAGE_VERSION = "v1.2.0"
 _SERVING_CATALOG = "serving"
-_VERSION_RE = re.compile(r"^\d{8}T\d{6}Z(-\d+)?$")
+_VERSION_RE = re.compile(r"^(\d{8}T\d{6}Z)(?:-(\d+))?$")
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,15 @@ def list_versions(serving: Path) -> list[str]:
     vdir = _versions_dir(serving)
     if not vdir.exists():
         return []
-    return sorted(p.name for p in vdir.iterdir() if p.is_dir() and _VERSION_RE.match(p.name))
+    return sorted((p.name for p in vdir.iterdir() if p.is_dir() and _VERSION_RE.match(p.name)), key=_version_order)
+
+
+def _version_order(version_id: str) -> tuple[str, int]:
+    """Publish order: by time, then by the counter of versions published within one second."""
+    match = _VERSION_RE.match(version_id)
+    if match is None:
+        raise ValueError(f"{version_id!r} is not a serving version id")
+    return match.group(1), int(match.group(2) or 0)
 
 
 def current_version(serving: Path) -> str | None:
@@ -75,12 +85,20 @@ def current_version(serving: Path) -> str | None:
 
 
 def _new_version_id(serving: Path, now: datetime) -> str:
+    """An id that sorts after every existing one, even when pruning removed earlier ids of the same second."""
     base = now.strftime("%Y%m%dT%H%M%SZ")
-    existing = set(list_versions(serving))
-    candidate, n = base, 1
-    while candidate in existing:
-        candidate, n = f"{base}-{n}", n + 1
-    return candidate
+    same_second = [_version_order(v)[1] for v in list_versions(serving) if _version_order(v)[0] == base]
+    return f"{base}-{max(same_second) + 1}" if same_second else base
+
+
+def keep_versions(environ: Mapping[str, str] | None = None) -> int:
+    """Versions kept for rollback: ``CSKPI_SERVING_KEEP`` or the default."""
+    raw = (os.environ if environ is None else environ).get(KEEP_ENV, "").strip()
+    if not raw:
+        return DEFAULT_KEEP_VERSIONS
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{KEEP_ENV}={raw!r} must be a positive integer")
+    return int(raw)
 
 
 def storage_version(environ: Mapping[str, str] | None = None) -> str:
@@ -140,16 +158,18 @@ def publish(
     warehouse: Path,
     serving: Path,
     run_id: str,
-    keep: int = 3,
+    keep: int | None = None,
     now: datetime | None = None,
     storage: str | None = None,
 ) -> Version:
     """Copy the marts of ``warehouse`` into a new serving version and make it current.
 
-    ``storage`` is the DuckDB storage version of the serving file (default: :func:`storage_version`).
+    ``keep`` versions stay for rollback (default: :func:`keep_versions`); ``storage`` is the
+    DuckDB storage version of the serving file (default: :func:`storage_version`).
     """
     if not warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}; build it first")
+    keep = keep_versions() if keep is None else keep
     storage = storage or storage_version()
     now = now or datetime.now(UTC)
     serving.mkdir(parents=True, exist_ok=True)

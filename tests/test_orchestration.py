@@ -563,7 +563,7 @@ def test_definitions_have_the_publish_job_after_the_marts():
 
 
 def test_serving_keep_versions_from_env(monkeypatch):
-    from orchestration.assets.serving import keep_versions
+    from cskpi.publish import keep_versions
 
     monkeypatch.delenv("CSKPI_SERVING_KEEP", raising=False)
     assert keep_versions() == 3

@@ -174,3 +174,30 @@ def test_unknown_storage_version_fails_and_keeps_current(tmp_path, monkeypatch, 
     monkeypatch.setenv("CSKPI_SERVING_DIR", str(serving))
     assert main(["publish"]) == 1
     assert STORAGE_VERSION_ENV in capsys.readouterr().err
+
+
+def test_cli_publish_keeps_the_configured_number_of_versions(tmp_path, monkeypatch):
+    wh, serving = tmp_path / "wh.duckdb", tmp_path / "serving"
+    monkeypatch.setenv("CSKPI_DUCKDB_PATH", str(wh))
+    monkeypatch.setenv("CSKPI_SERVING_DIR", str(serving))
+    monkeypatch.setenv("CSKPI_SERVING_KEEP", "2")
+    make_warehouse(wh, 5)
+    for n in range(3):
+        assert main(["publish", "--run-id", f"r{n}"]) == 0
+    assert len(list_versions(serving)) == 2
+    assert main(["publish", "--run-id", "r3", "--keep", "1"]) == 0
+    assert len(list_versions(serving)) == 1
+
+
+def test_versions_of_one_second_keep_publish_order(tmp_path):
+    """Ids of the same second get a counter; pruning and rollback follow publish order (-10 after -9)."""
+    wh, serving = tmp_path / "wh.duckdb", tmp_path / "serving"
+    ids = []
+    for n in range(12):
+        make_warehouse(wh, 10 + n)
+        ids.append(publish(wh, serving, f"run-{n}", keep=3, now=T0).version_id)
+    assert len(set(ids)) == 12
+    assert list_versions(serving) == ids[-3:]
+    assert current_version(serving) == ids[-1]
+    assert rollback(serving) == ids[-2]
+    assert read_current(serving)["kpi_metrics"] == 20

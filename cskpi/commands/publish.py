@@ -7,7 +7,7 @@ import sys
 import uuid
 
 from cskpi import paths
-from cskpi.publish import publish, rollback
+from cskpi.publish import DEFAULT_KEEP_VERSIONS, KEEP_ENV, publish, rollback
 
 
 def _publish(args: argparse.Namespace) -> int:
@@ -36,7 +36,9 @@ def _rollback(args: argparse.Namespace) -> int:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("publish", help="copy the marts into a new read-only serving version and swap it in")
     p.add_argument("--run-id", help="run id recorded in the version table")
-    p.add_argument("--keep", type=int, default=3, help="versions to keep (default 3)")
+    p.add_argument(
+        "--keep", type=int, help=f"versions to keep (default ${KEEP_ENV} or {DEFAULT_KEEP_VERSIONS})"
+    )
     p.set_defaults(func=_publish)
     r = sub.add_parser("rollback", help="make the previous serving version current again")
     r.set_defaults(func=_rollback)

@@ -5,26 +5,14 @@ Runs in its own job after a nightly run succeeded with every ERROR check passing
 replaces what readers see.
 """
 
-import os
-
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from cskpi.paths import serving_dir
-from cskpi.publish import publish
+from cskpi.publish import keep_versions, publish
 from orchestration import progress
 from orchestration.resources import WarehouseResource
 
 SERVING_ASSET_KEY = AssetKey("serving_database")
-DEFAULT_KEEP_VERSIONS = 3
-
-
-def keep_versions() -> int:
-    raw = os.environ.get("CSKPI_SERVING_KEEP", "").strip()
-    if not raw:
-        return DEFAULT_KEEP_VERSIONS
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"CSKPI_SERVING_KEEP={raw!r} must be a positive integer")
-    return int(raw)
 
 
 def build_serving_asset(upstream: list[AssetKey]):  # noqa: ANN201 - dagster's decorated type
