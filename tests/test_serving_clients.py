@@ -72,7 +72,7 @@ def make_warehouse(path: Path) -> None:
             case when k.kpi = 'nps' and d.i = 2 then null
                  else (17 + d.i * 3 + k.n) * 100.0 / (23 + d.i) end as value,
             case when k.kpi = 'aht' then 'seconds' else 'percent' end as unit,
-            case when k.kpi = 'csat' then cast(85 as double) end as target,
+            case when k.kpi = 'csat' then cast(85 as decimal(18, 4)) end as target,
             case when k.kpi = 'csat' then (17 + d.i * 3 + k.n) * 100.0 / (23 + d.i) >= 85.0 end as meets_target
         from (values ('day'), ('week'), ('month')) as g (grain)
         cross join range(4) as d (i)
