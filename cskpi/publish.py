@@ -179,8 +179,9 @@ def publish(
         shutil.rmtree(staging_dir)
     (staging_dir / "parquet").mkdir(parents=True)
     built_at = now.isoformat(timespec="seconds")
-    # In memory, so the serving file is created by ATTACH, the only way to choose its storage version.
-    con = duckdb.connect()
+    # In memory, so the serving file is created by ATTACH, the only way to choose its storage version;
+    # spills go where a file connection would put them, next to the file, not into the cwd.
+    con = duckdb.connect(config={"temp_directory": str(staging_dir / f"{DATABASE_FILE}.tmp")})
     try:
         _attach_serving(con, staging_dir / DATABASE_FILE, storage)
         con.execute(f"attach '{warehouse}' as wh (read_only)")
