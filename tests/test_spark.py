@@ -151,6 +151,8 @@ class Build:
             f"{r['unique_id']}: {r['status']} {(r.get('message') or '')[:300]}"
             for r in self.run_results
             if r["status"] not in ("success", "pass", "skipped")
+            # exposures (models/exposures.yml) have nothing to build: dbt reports them as no-op
+            and not (r["status"] == "no-op" and r["unique_id"].startswith("exposure."))
         ]
         skipped = sum(r["status"] == "skipped" for r in self.run_results)
         return [*bad, f"({skipped} downstream nodes skipped)"] if skipped else bad
