@@ -4,7 +4,8 @@ DuckDB allows one writer and a reader blocks it, so analysts never open the file
 writes. Each publish writes a complete new version directory, checkpoints it, and only
 then swaps the ``current`` symlink with one atomic rename: a reader sees either the old
 or the new version, never a half-written one, and keeps its open version until it
-reconnects. Older versions are kept for rollback.
+reconnects. Older versions are kept for rollback. The marts come from the DuckDB warehouse
+or, for a server target, from a consistent snapshot of its dbt schema (cskpi.marts).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+
+from cskpi.marts import DuckDBMarts, MartSource
 
 # Tables readers may see: facts, dimensions, KPI marts and data-quality summaries.
 PUBLISHED_PREFIXES: tuple[str, ...] = ("dim_", "fct_", "kpi_", "dq_")
@@ -74,14 +77,8 @@ def _new_version_id(serving: Path, now: datetime) -> str:
     return candidate
 
 
-def published_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
-    rows = con.execute(
-        "select table_name from information_schema.tables where table_catalog = ? and table_schema = 'main'"
-        " order by table_name",
-        [catalog],
-    ).fetchall()
-    names = [r[0] for r in rows]
-    return [n for n in names if n.startswith(PUBLISHED_PREFIXES) and n not in NOT_PUBLISHED]
+def is_published(name: str) -> bool:
+    return name.startswith(PUBLISHED_PREFIXES) and name not in NOT_PUBLISHED
 
 
 def table_checksum(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, str]:
@@ -108,10 +105,12 @@ def _prune(serving: Path, keep: int) -> None:
             shutil.rmtree(_versions_dir(serving) / vid)
 
 
-def publish(warehouse: Path, serving: Path, run_id: str, keep: int = 3, now: datetime | None = None) -> Version:
-    """Copy the marts of ``warehouse`` into a new serving version and make it current."""
-    if not warehouse.exists():
-        raise FileNotFoundError(f"no warehouse at {warehouse}; build it first")
+def publish(
+    warehouse: Path | MartSource, serving: Path, run_id: str, keep: int = 3, now: datetime | None = None
+) -> Version:
+    """Copy the marts of ``warehouse`` (a DuckDB file, or the marts of a server target, see
+    cskpi.marts) into a new serving version and make it current."""
+    source = DuckDBMarts(warehouse) if isinstance(warehouse, Path) else warehouse
     now = now or datetime.now(UTC)
     serving.mkdir(parents=True, exist_ok=True)
     version_id = _new_version_id(serving, now)
@@ -121,17 +120,19 @@ def publish(warehouse: Path, serving: Path, run_id: str, keep: int = 3, now: dat
     (staging_dir / "parquet").mkdir(parents=True)
     built_at = now.isoformat(timespec="seconds")
     con = duckdb.connect(str(staging_dir / DATABASE_FILE))
+    copied = False
     try:
-        con.execute(f"attach '{warehouse}' as wh (read_only)")
-        names = published_tables(con, "wh")
-        if not names:
-            raise LookupError(f"{warehouse} has no mart tables to publish ({', '.join(PUBLISHED_PREFIXES)}*)")
-        tables = []
-        for name in names:
-            con.execute(f'create table "{name}" as select * from wh.main."{name}"')
-            count, checksum = table_checksum(con, name)
-            tables.append(PublishedTable(name, count, checksum))
-        con.execute("detach wh")
+        with source.open(con, is_published) as reader:
+            names = reader.relation_names()
+            if not names:
+                raise LookupError(
+                    f"{source.describe()} has no mart tables to publish ({', '.join(PUBLISHED_PREFIXES)}*)"
+                )
+            tables = []
+            for name in names:
+                reader.copy_table(name)
+                count, checksum = table_checksum(con, name)
+                tables.append(PublishedTable(name, count, checksum))
         con.execute(f"create table {VERSION_TABLE} (version_id varchar, run_id varchar, built_at timestamptz)")
         con.execute(
             f"insert into {VERSION_TABLE} values (?, ?, cast(? as timestamptz))", [version_id, run_id, built_at]
@@ -149,8 +150,11 @@ def publish(warehouse: Path, serving: Path, run_id: str, keep: int = 3, now: dat
             else:
                 con.execute(f"copy \"{t.name}\" to '{target}.parquet' (format parquet)")
         con.execute("checkpoint")
+        copied = True
     finally:
         con.close()
+        if not copied:  # a failed publish leaves no partial version behind
+            shutil.rmtree(staging_dir, ignore_errors=True)
     manifest = {
         "version_id": version_id,
         "run_id": run_id,
