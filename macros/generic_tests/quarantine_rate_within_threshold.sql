@@ -102,9 +102,10 @@ final as (
         breaches.raw_rows,
         breaches.quarantined_rows,
         breaches.quarantine_share,
+        -- The rate: a cast to decimal rounds on every adapter (PostgreSQL has no round(double, n)).
         {{ dbt.concat([
             "breaches.source_table", "': '",
-            as_text('cast(round(100 * breaches.quarantine_share, 1) as decimal(6, 1))'),
+            as_text('cast(100 * breaches.quarantine_share as decimal(6, 1))'),
             "'% of raw rows quarantined ('", as_text('breaches.quarantined_rows'),
             "' of '", as_text('breaches.raw_rows'),
             "') > " ~ ('%.1f' % (100 * threshold)) ~ "%'",
