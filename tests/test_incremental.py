@@ -187,7 +187,8 @@ class Dbt:
 
 @pytest.fixture(scope="module")
 def nightly(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
-    saved = {k: os.environ.get(k) for k in ("DBT_PROFILES_DIR", "CSKPI_RAW_DIR", "CSKPI_DUCKDB_PATH", "CSKPI_THREADS")}
+    names = ("DBT_PROFILES_DIR", "CSKPI_RAW_DIR", "CSKPI_DUCKDB_PATH", "CSKPI_THREADS", "CSKPI_QUARANTINE_THRESHOLD")
+    saved = {k: os.environ.get(k) for k in names}
     work = tmp_path_factory.mktemp("incremental")
     full, landing = work / "generated", work / "landing"
     subprocess.run(
