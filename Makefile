@@ -50,6 +50,7 @@ build: setup data
 lint: setup
 	mkdir -p $(dir $(CSKPI_DUCKDB_PATH))
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/sqlfluff lint models macros tests/dbt
 
 test: $(VENV)/.installed-spark lint

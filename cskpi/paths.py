@@ -25,3 +25,9 @@ def warehouse_path() -> Path:
 def serving_dir() -> Path:
     """Published, read-only copies for analysts and BI tools (``current`` points at the live version)."""
     return Path(os.environ.get("CSKPI_SERVING_DIR", project_dir() / "data" / "serving"))
+
+
+def resolve(path: str | os.PathLike[str]) -> Path:
+    """Relative paths are relative to the project dir, exactly as dbt (cwd = project dir) sees them."""
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else project_dir() / p

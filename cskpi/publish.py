@@ -4,7 +4,8 @@ DuckDB allows one writer and a reader blocks it, so analysts never open the file
 writes. Each publish writes a complete new version directory, checkpoints it, and only
 then swaps the ``current`` symlink with one atomic rename: a reader sees either the old
 or the new version, never a half-written one, and keeps its open version until it
-reconnects. Older versions are kept for rollback.
+reconnects. Older versions are kept for rollback. The marts come from the DuckDB warehouse
+or, for a server target, from a consistent snapshot of its dbt schema (cskpi.marts).
 
 The serving file is written in an older DuckDB storage format (``CSKPI_SERVING_STORAGE_VERSION``,
 default ``v1.2.0``): BI drivers and CLIs embed a DuckDB library that lags the one building the
@@ -23,6 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+
+from cskpi.marts import DuckDBMarts, MartSource
 
 # Tables readers may see: facts, dimensions, KPI marts and data-quality summaries.
 PUBLISHED_PREFIXES: tuple[str, ...] = ("dim_", "fct_", "kpi_", "dq_")
@@ -112,13 +115,6 @@ def is_published(name: str) -> bool:
     return name.startswith(PUBLISHED_PREFIXES) and name not in NOT_PUBLISHED
 
 
-def published_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
-    rows = con.execute(
-        "select table_name from information_schema.tables where table_catalog = ? and table_schema = 'main'"
-        " order by table_name",
-        [catalog],
-    ).fetchall()
-    return [r[0] for r in rows if is_published(r[0])]
 
 
 def table_checksum(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, str]:
@@ -155,20 +151,20 @@ def _attach_serving(con: duckdb.DuckDBPyConnection, path: Path, version: str) ->
 
 
 def publish(
-    warehouse: Path,
+    warehouse: Path | MartSource,
     serving: Path,
     run_id: str,
     keep: int | None = None,
     now: datetime | None = None,
     storage: str | None = None,
 ) -> Version:
-    """Copy the marts of ``warehouse`` into a new serving version and make it current.
+    """Copy the marts of ``warehouse`` (a DuckDB file, or the marts of a server target, see
+    cskpi.marts) into a new serving version and make it current.
 
     ``keep`` versions stay for rollback (default: :func:`keep_versions`); ``storage`` is the
     DuckDB storage version of the serving file (default: :func:`storage_version`).
     """
-    if not warehouse.exists():
-        raise FileNotFoundError(f"no warehouse at {warehouse}; build it first")
+    source = DuckDBMarts(warehouse) if isinstance(warehouse, Path) else warehouse
     keep = keep_versions() if keep is None else keep
     storage = storage or storage_version()
     now = now or datetime.now(UTC)
@@ -182,18 +178,20 @@ def publish(
     # In memory, so the serving file is created by ATTACH, the only way to choose its storage version;
     # spills go where a file connection would put them, next to the file, not into the cwd.
     con = duckdb.connect(config={"temp_directory": str(staging_dir / f"{DATABASE_FILE}.tmp")})
+    copied = False
     try:
         _attach_serving(con, staging_dir / DATABASE_FILE, storage)
-        con.execute(f"attach '{warehouse}' as wh (read_only)")
-        names = published_tables(con, "wh")
-        if not names:
-            raise LookupError(f"{warehouse} has no mart tables to publish ({', '.join(PUBLISHED_PREFIXES)}*)")
-        tables = []
-        for name in names:
-            con.execute(f'create table "{name}" as select * from wh.main."{name}"')
-            count, checksum = table_checksum(con, name)
-            tables.append(PublishedTable(name, count, checksum))
-        con.execute("detach wh")
+        with source.open(con, is_published) as reader:
+            names = reader.relation_names()
+            if not names:
+                raise LookupError(
+                    f"{source.describe()} has no mart tables to publish ({', '.join(PUBLISHED_PREFIXES)}*)"
+                )
+            tables = []
+            for name in names:
+                reader.copy_table(name)
+                count, checksum = table_checksum(con, name)
+                tables.append(PublishedTable(name, count, checksum))
         con.execute(f"create table {VERSION_TABLE} (version_id varchar, run_id varchar, built_at timestamptz)")
         con.execute(
             f"insert into {VERSION_TABLE} values (?, ?, cast(? as timestamptz))", [version_id, run_id, built_at]
@@ -213,8 +211,11 @@ def publish(
         con.execute(f"checkpoint {_SERVING_CATALOG}")
         con.execute("use memory")
         con.execute(f"detach {_SERVING_CATALOG}")
+        copied = True
     finally:
         con.close()
+        if not copied:  # a failed publish leaves no partial version behind
+            shutil.rmtree(staging_dir, ignore_errors=True)
     manifest = {
         "version_id": version_id,
         "run_id": run_id,

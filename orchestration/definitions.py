@@ -13,13 +13,13 @@ from dagster import (
 )
 from dagster_dbt import DbtCliResource
 
+from orchestration.alerts import AlertResource
 from orchestration.assets.dbt import FRESHNESS_GROUPS, FRESHNESS_LIMIT, cskpi_dbt_assets
 from orchestration.assets.landing import landing_specs
 from orchestration.assets.serving import build_serving_asset
-from orchestration.checks import build_python_checks
 from orchestration.jobs import build_nightly_job, build_publish_job
 from orchestration.project import cskpi_dbt_project, dbt_executable
-from orchestration.resources import AlertResource, CheckSettings, WarehouseResource
+from orchestration.resources import WarehouseResource
 from orchestration.schedules import build_full_refresh_schedule, build_nightly_schedule
 from orchestration.sensors import (
     build_publish_sensor,
@@ -36,8 +36,6 @@ def _mart_keys() -> list[AssetKey]:
     )
 
 
-dbt_keys = set(cskpi_dbt_assets.keys)
-python_checks = build_python_checks(dbt_keys)
 mart_keys = _mart_keys()
 with warnings.catch_warnings():
     # Freshness checks are "superseded" by FreshnessPolicy, but policies need the preview
@@ -64,7 +62,7 @@ publish_job = build_publish_job(serving_asset)
 
 defs = Definitions(
     assets=[*landing_specs, cskpi_dbt_assets, serving_asset],
-    asset_checks=[*python_checks, *freshness_checks],
+    asset_checks=freshness_checks,
     jobs=[nightly_job, publish_job],
     schedules=[build_nightly_schedule(nightly_job), build_full_refresh_schedule(nightly_job)],
     sensors=[
@@ -77,7 +75,6 @@ defs = Definitions(
     resources={
         "dbt": DbtCliResource(project_dir=cskpi_dbt_project, dbt_executable=dbt_executable()),
         "warehouse": WarehouseResource(),
-        "check_settings": CheckSettings(),
         "alerts": AlertResource(),
     },
 )

@@ -1,4 +1,5 @@
-"""The nightly job: ``dbt build`` of every seed and model (tests as checks) plus the Python checks."""
+"""The nightly job: ``dbt build`` of every seed, model and test (the tests, data checks included,
+are asset checks), and the publish job."""
 
 from collections.abc import Sequence
 
@@ -7,6 +8,8 @@ from dagster._core.definitions.unresolved_asset_job_definition import Unresolved
 
 NIGHTLY_JOB_NAME = "cskpi_nightly"
 PUBLISH_JOB_NAME = "cskpi_publish"
+# Name of the @dbt_assets op; run configs (CLI, weekly full refresh) address it by this name.
+DBT_OP_NAME = "cskpi_dbt"
 
 # The run queue limits runs carrying this tag to one at a time (dagster.yaml), because
 # DuckDB has a single writer; the file lock in orchestration/lock.py covers in-process runs.
@@ -34,7 +37,7 @@ def build_nightly_job(
     return define_asset_job(
         name=NIGHTLY_JOB_NAME,
         selection=selection,
-        description="Nightly refresh: dbt build (seeds, models, tests) then the cross-layer checks.",
+        description="Nightly refresh: dbt build of seeds, models and tests, the data checks included.",
         tags=NIGHTLY_RUN_TAGS,
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -11,17 +10,13 @@ from dagster._utils import run_with_concurrent_update_guard
 from dagster_dbt import DbtCliResource, DbtProject
 from dagster_dbt.dbt_project import using_dagster_dev
 
+from cskpi.dbt_args import dbt_parse_args
 from cskpi.paths import project_dir
-from orchestration.dbt_args import dbt_parse_args
+from cskpi.targets import dbt_target
 
-DEFAULT_TARGET = "duckdb"
 # Everything whose change can alter the manifest.
 _MANIFEST_INPUTS = ("models", "macros", "seeds", "tests/dbt", "snapshots", "analyses")
 _MANIFEST_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml")
-
-
-def dbt_target() -> str:
-    return os.environ.get("CSKPI_TARGET", DEFAULT_TARGET)
 
 
 def manifest_is_stale(root: Path, manifest: Path) -> bool:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dagster import DefaultScheduleStatus, ScheduleDefinition
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
-from orchestration.dbt_args import DBT_OP_NAME
+from orchestration.jobs import DBT_OP_NAME
 
 DEFAULT_CRON = "0 2 * * *"
 # Sunday morning, after that night's incremental run (the run queue serialises them).

@@ -1,12 +1,9 @@
-"""Sensors: failure alerts, landing observations and (in definitions.py) freshness checks."""
+"""Sensors: failure alerts, publish after a clean run, landing observations (freshness checks: definitions.py)."""
 
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from dagster import (
     AssetCheckEvaluation,
-    AssetCheckSeverity,
     AssetObservation,
     DagsterEventType,
     DagsterRunStatus,
@@ -21,46 +18,12 @@ from dagster import (
     run_status_sensor,
     sensor,
 )
-from dagster._core.execution.plan.objects import StepFailureData
 
 from cskpi.contract import TABLES
+from cskpi.marts import MartSourceError
+from orchestration.alerts import AlertResource, failed_error_checks, failure_alert, step_failure_reason
 from orchestration.assets.landing import landing_asset_key, landing_fingerprint, observe_landing_table
-from orchestration.resources import AlertResource, WarehouseResource
-
-
-def step_failure_reason(data: StepFailureData | None) -> str:
-    """The useful part of a step failure: a ``Failure`` description, else the innermost
-    error message (Dagster wraps user exceptions in DagsterExecutionStepExecutionError)."""
-    if data is None:
-        return "unknown error"
-    if data.user_failure_data is not None and data.user_failure_data.description:
-        return " ".join(data.user_failure_data.description.split())
-    error = data.error
-    messages = []
-    while error is not None:
-        messages.append(error.message.strip())
-        error = error.cause
-    return " ".join(" <- ".join(reversed(messages)).split()) or "unknown error"
-
-
-def failure_alert(
-    job: str,
-    run_id: str,
-    message: str,
-    failed_steps: Sequence[Mapping[str, str]] = (),
-    tags: Mapping[str, str] | None = None,
-    event: str = "run_failure",
-) -> dict[str, Any]:
-    """The alert record (one JSON line in the alert file, the payload of every hook)."""
-    return {
-        "event": event,
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "job": job,
-        "run_id": run_id,
-        "message": message,
-        "failed_steps": [dict(s) for s in failed_steps],
-        "retry_number": (tags or {}).get("dagster/retry_number", "0"),
-    }
+from orchestration.resources import WarehouseResource
 
 
 @run_failure_sensor(
@@ -79,18 +42,6 @@ def run_failure_alert_sensor(context: RunFailureSensorContext, alerts: AlertReso
     )
     failed = alerts.send(alert)
     context.log.info(f"alert written to {alerts.resolved_alert_file()}; failed hooks: {failed or 'none'}")
-
-
-def failed_error_checks(evaluations: Sequence[AssetCheckEvaluation]) -> list[dict[str, str]]:
-    """ERROR-severity checks that did not pass (WARN ones are visible in the UI only)."""
-    return [
-        {
-            "check": f"{e.asset_key.to_user_string()}:{e.check_name}",
-            "description": " ".join((e.description or "").split())[:2000],
-        }
-        for e in evaluations
-        if not e.passed and e.severity == AssetCheckSeverity.ERROR
-    ]
 
 
 @run_status_sensor(
@@ -126,10 +77,14 @@ def build_publish_sensor(nightly_job: Any, publish_job: Any) -> Any:
         default_status=DefaultSensorStatus.RUNNING,
         description="Launches the publish job after a clean nightly run; readers keep the last good version otherwise.",
     )
-    def publish_after_nightly(context: RunStatusSensorContext) -> RunRequest | SkipReason:
+    def publish_after_nightly(context: RunStatusSensorContext, warehouse: WarehouseResource) -> RunRequest | SkipReason:
         failed = failed_error_checks(run_check_evaluations(context))
         if failed:
             return SkipReason(f"not publishing run {context.dagster_run.run_id}: {len(failed)} ERROR checks failed")
+        try:
+            warehouse.mart_source()
+        except MartSourceError as exc:  # e.g. publish disabled on the spark target
+            return SkipReason(f"not publishing run {context.dagster_run.run_id}: {exc}")
         return RunRequest(run_key=context.dagster_run.run_id, tags={"cskpi/source_run": context.dagster_run.run_id})
 
     return publish_after_nightly

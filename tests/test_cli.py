@@ -8,28 +8,45 @@ import duckdb
 import pytest
 
 from cskpi.cli import build_parser, main
-from cskpi.commands.build import build_args
+from cskpi.dbt_args import dbt_build_args, parse_vars
 from cskpi.report import SUMMARY_KPIS, report
 
 
 def test_every_command_is_registered():
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
-    assert {"generate", "build", "run", "publish", "rollback", "report"} <= set(sub.choices)
+    assert {"generate", "build", "run", "publish", "rollback", "report", "load"} <= set(sub.choices)
+    # `run` comes from the orchestration through the cskpi.commands entry point, in its usual place
+    assert list(sub.choices)[:3] == ["generate", "build", "run"]
+    assert sub.choices["run"].get_default("func").__module__ == "orchestration.cli"
 
 
 def test_build_args_are_pure_and_complete():
-    assert build_args(None, False, None) == ["build"]
-    assert build_args("staging+", True, '{"fcr_window_days": 3}') == [
+    assert dbt_build_args() == ["build"]
+    assert dbt_build_args(select="staging+", full_refresh=True, vars=parse_vars('{"fcr_window_days": 3}')) == [
         "build",
-        "--select",
-        "staging+",
         "--full-refresh",
         "--vars",
-        json.dumps({"fcr_window_days": 3}),
+        json.dumps({"fcr_window_days": 3}, separators=(",", ":")),
+        "--select",
+        "staging+",
     ]
-    with pytest.raises(json.JSONDecodeError):
-        build_args(None, False, "{not json")
+    with pytest.raises(ValueError, match="JSON object"):
+        parse_vars("{not json")
+
+
+def test_build_refuses_bad_vars_without_a_traceback(capsys):
+    assert main(["build", "--vars", "{not json"]) == 2
+    err = capsys.readouterr().err
+    assert "--vars must be a JSON object" in err and "Traceback" not in err
+
+
+def test_publish_is_disabled_on_spark_with_the_reason(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CSKPI_TARGET", "spark")
+    monkeypatch.setenv("CSKPI_SERVING_DIR", str(tmp_path / "serving"))
+    assert main(["publish"]) == 1
+    assert "publish is disabled on the spark target" in capsys.readouterr().err
+    assert not (tmp_path / "serving" / "current").exists()
 
 
 def _kpi_db(path):

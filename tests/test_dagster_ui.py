@@ -25,8 +25,7 @@ from typing import Any
 
 import pytest
 
-from orchestration.dbt_args import DBT_OP_NAME
-from orchestration.jobs import NIGHTLY_JOB_NAME, PUBLISH_JOB_NAME
+from orchestration.jobs import DBT_OP_NAME, NIGHTLY_JOB_NAME, PUBLISH_JOB_NAME
 from orchestration.schedules import full_refresh_cron, nightly_cron, schedule_timezone
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,6 +1,6 @@
-"""Fast tests of the Dagster code location: definitions, schedule, dbt arguments, the pure
-check logic, the warehouse lock and alerting. The end-to-end runs are in
-test_orchestration_e2e.py."""
+"""Fast tests of the Dagster code location: definitions, schedule, dbt arguments, the data
+checks as asset checks, the warehouse lock and alerting. The end-to-end runs are in
+test_orchestration_e2e.py, the data checks on planted bad data in test_data_checks.py."""
 
 from __future__ import annotations
 
@@ -12,23 +12,14 @@ import sys
 import textwrap
 import time
 import warnings
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.checks import (
-    QuarantineBreach,
-    daily_contacts,
-    day_over_day_jumps,
-    fact_staging_problems,
-    kpi_range_violations,
-    quarantine_breaches,
-    reconciliation_problems,
-)
-from orchestration.dbt_args import dbt_build_args, parse_vars
+from cskpi.dbt_args import dbt_build_args, parse_vars
 from orchestration.lock import WarehouseLock, WarehouseLockBusy, lock_path_for, read_holder
 
 REPO = Path(__file__).resolve().parent.parent
@@ -87,9 +78,9 @@ def test_nightly_job_checks_and_tags(code_location):
     job = code_location.defs.resolve_job_def("cskpi_nightly")
     check_keys = job.asset_layer.asset_graph.asset_check_keys
     names = {k.name for k in check_keys}
-    # dbt tests became checks, the Python checks are in, the freshness checks are not
+    # dbt tests became checks, the data checks among them; the freshness checks are not in the job
     assert len(check_keys) > 20
-    assert {"quarantine_rate_below_threshold", "raw_rows_reconcile_with_staging", "kpi_values_in_range"} <= names
+    assert {name for _, name in DATA_CHECKS} <= names
     freshness = {k for c in code_location.freshness_checks for k in c.check_keys}
     assert freshness and not (freshness & set(check_keys))
     tags = job.run_tags
@@ -101,6 +92,45 @@ def test_nightly_job_checks_and_tags(code_location):
 def test_error_severity_dbt_tests_are_blocking(code_location):
     specs = list(code_location.cskpi_dbt_assets.check_specs)
     assert specs and any(s.blocking for s in specs)
+
+
+# The data checks (dbt tests in macros/generic_tests): (asset they check, check name).
+DATA_CHECKS = [
+    ("dq_table_reconciliation", "raw_rows_reconcile_with_staging"),
+    ("dq_table_reconciliation", "quarantine_rate_below_threshold"),
+    ("fct_calls", "fct_calls_row_count_matches_staging"),
+    ("fct_tickets", "fct_tickets_row_count_matches_staging"),
+    ("kpi_metrics", "daily_contacts_no_sudden_jumps"),
+]
+
+
+def test_data_checks_are_dbt_asset_checks_with_their_severity(code_location):
+    """Every data check is an asset check of the asset it checks; ERROR ones block, the jump check (WARN) does not."""
+    specs = {(s.asset_key.to_user_string(), s.name): s for s in code_location.cskpi_dbt_assets.check_specs}
+    for asset, name in DATA_CHECKS:
+        assert (asset, name) in specs, f"{asset}:{name} is not an asset check"
+        assert specs[(asset, name)].blocking is (name != "daily_contacts_no_sudden_jumps"), name
+    # the Python KPI range check is gone with orchestration/checks.py
+    assert not any(name == "kpi_values_in_range" for _, name in specs)
+
+
+def test_data_checks_store_failures_and_are_found_for_messages():
+    from orchestration.assets.failures import stored_failure_relations
+    from orchestration.project import cskpi_dbt_project
+
+    manifest = json.loads(cskpi_dbt_project.manifest_path.read_text())
+    relations = stored_failure_relations(manifest)
+    for _, name in DATA_CHECKS:
+        assert name in relations, f"{name} does not store its failing rows"
+        assert relations[name].replace('"', "").endswith(f"dbt_test__audit.{name}")
+
+
+def test_failure_description_lists_messages_and_the_rest():
+    from orchestration.assets.failures import describe_failures
+
+    assert describe_failures(["a", "b"], 2) == "2 failing rows: a | b"
+    assert describe_failures(["only"], 1) == "1 failing row: only"
+    assert describe_failures(["a", "b"], 12) == "12 failing rows: a | b | ... 10 more"
 
 
 def test_freshness_checks_cover_marts(code_location):
@@ -190,124 +220,6 @@ def test_layer_and_owners():
     assert owners_from_meta({}) == []
 
 
-# ----------------------------------------------------------------- check logic
-
-
-RECON = [
-    {
-        "source_table": "helpdesk/tickets",
-        "raw_rows": 100,
-        "duplicate_rows": 5,
-        "quarantined_rows": 10,
-        "accepted_rows": 85,
-    },
-    {
-        "source_table": "telephony/calls",
-        "raw_rows": 200,
-        "duplicate_rows": 0,
-        "quarantined_rows": 2,
-        "accepted_rows": 198,
-    },
-]
-
-
-def test_quarantine_breaches_names_table_reasons_and_keys():
-    breaches = quarantine_breaches(
-        RECON,
-        0.05,
-        {"helpdesk/tickets": {"null_key": 4, "unknown_market": 6}},
-        {"helpdesk/tickets": ["T1", "T2"]},
-    )
-    assert [b.source_table for b in breaches] == ["helpdesk/tickets"]
-    text = breaches[0].describe(0.05)
-    assert "helpdesk/tickets" in text and "10.0%" in text and "unknown_market=6" in text and "T1" in text
-    assert quarantine_breaches(RECON, 0.2) == []
-    assert quarantine_breaches(RECON, 0.05, min_rows=11) == []  # 10 bad rows: below the minimum
-    assert quarantine_breaches([{"source_table": "x/y", "raw_rows": 0, "quarantined_rows": 0}], 0.05) == []
-    assert isinstance(breaches[0], QuarantineBreach)
-
-
-def test_reconciliation_problems():
-    assert reconciliation_problems(RECON) == []
-    bad = [{**RECON[0], "accepted_rows": 80}]
-    assert "off by 5" in reconciliation_problems(bad)[0]
-    counts = {"stg_helpdesk__tickets": 84, "stg_telephony__calls": 198}
-    problems = reconciliation_problems(RECON, counts)
-    assert any("accepted_rows 85 != stg_helpdesk__tickets rows 84" in p for p in problems)
-    assert any("missing from dq_table_reconciliation" in p for p in problems)  # other 9 tables
-
-
-def test_fact_staging_problems():
-    pairs = {"fct_calls": "stg_telephony__calls"}
-    assert fact_staging_problems({"fct_calls": 5, "stg_telephony__calls": 5}, pairs) == []
-    assert "fct_calls has 4 rows" in fact_staging_problems({"fct_calls": 4, "stg_telephony__calls": 5}, pairs)[0]
-    assert "not found" in fact_staging_problems({"stg_telephony__calls": 5}, pairs)[0]
-
-
-def _kpi(code, value, unit="", grain="day", start="2024-01-01", market="RO", channel="all", den=None):
-    return {
-        "kpi_code": code,
-        "value": value,
-        "unit": unit,
-        "period_grain": grain,
-        "period_start": start,
-        "market_code": market,
-        "channel": channel,
-        "denominator": den,
-    }
-
-
-def test_kpi_range_violations():
-    ok = [
-        _kpi("csat", 80.0, "percent"),
-        _kpi("nps", -40.0),
-        _kpi("aht", 300.0, "seconds"),
-        _kpi("ces", 5.5),
-        _kpi("csat", None),
-        _kpi("cost_per_interaction", 4.2, "eur"),
-    ]
-    assert kpi_range_violations(ok) == []
-    bad = [
-        _kpi("csat", 101.0, "percent"),
-        _kpi("nps", -120.0),
-        _kpi("aht", -1.0, "seconds"),
-        _kpi("custom_share", -3.0, "percent"),
-        _kpi("ces", 0.0),
-    ]
-    problems = kpi_range_violations(bad)
-    assert len(problems) == 5
-    assert any("negative duration" in p and "aht" in p for p in problems)
-
-
-def test_day_over_day_jumps():
-    start = date(2024, 1, 1)
-    rows = [
-        _kpi("pre_sales_share", 10.0, den=n, start=str(start + timedelta(days=i)))
-        for i, n in enumerate([100, 110, 400, 120])
-    ]
-    rows += [_kpi("pre_sales_share", 10.0, den=5, channel="email"), _kpi("pre_sales_share", 1, grain="week", den=1)]
-    rows += [
-        _kpi("repeat_contact_rate", 1.0, market="PL", den=n, start=f"2024-01-0{i + 1}") for i, n in enumerate([3, 30])
-    ]
-    series = daily_contacts(rows)
-    assert series["RO"][date(2024, 1, 3)] == 400 and len(series["RO"]) == 4
-    jumps = day_over_day_jumps(series, factor=3.0, min_contacts=50, lag_days=1)
-    assert len(jumps) == 2 and all(j.startswith("RO 2024-01-0") for j in jumps)  # up and down, PL too small
-    assert day_over_day_jumps(series, factor=3.0, min_contacts=10, lag_days=1) != jumps  # PL 3 -> 30 now counts
-    assert day_over_day_jumps(series, factor=5.0, min_contacts=50, lag_days=1) == []
-
-
-def test_jumps_compare_the_same_weekday_so_quiet_sundays_are_no_alarm():
-    start = date(2024, 1, 1)  # a Monday
-    week = [80, 70, 70, 65, 60, 20, 4]  # busy Monday, quiet weekend
-    days = {start + timedelta(days=i): float(week[i % 7]) for i in range(21)}
-    assert day_over_day_jumps({"CZ": days}, factor=3.0, min_contacts=50) == []
-    assert day_over_day_jumps({"CZ": days}, factor=3.0, min_contacts=50, lag_days=1)  # Sunday -> Monday
-    days[date(2024, 1, 15)] = 5.0  # a Monday with a broken export
-    jumps = day_over_day_jumps({"CZ": days}, factor=3.0, min_contacts=50)
-    assert jumps == ["CZ 2024-01-15: contacts 80 on 2024-01-08 -> 5 (factor > 3)"]
-
-
 # ----------------------------------------------------------------- lock
 
 HOLDER = textwrap.dedent(
@@ -392,7 +304,7 @@ def test_lock_is_reentrant_in_process(tmp_path):
 
 
 def test_alert_resource_writes_json_line_without_network(tmp_path, monkeypatch):
-    from orchestration.resources import AlertResource, JsonlFileHook
+    from orchestration.alerts import AlertResource, JsonlFileHook
 
     for var in ("CSKPI_ALERT_SLACK_WEBHOOK_URL", "CSKPI_ALERT_SMTP_HOST", "CSKPI_ALERT_EMAIL_TO"):
         monkeypatch.delenv(var, raising=False)
@@ -407,7 +319,7 @@ def test_alert_resource_writes_json_line_without_network(tmp_path, monkeypatch):
 
 
 def test_run_failure_sensor_writes_alert(tmp_path, monkeypatch):
-    from orchestration.resources import AlertResource
+    from orchestration.alerts import AlertResource
     from orchestration.sensors import run_failure_alert_sensor
 
     @dg.op
@@ -437,7 +349,7 @@ def test_run_failure_sensor_writes_alert(tmp_path, monkeypatch):
 
 
 def test_check_failure_sensor_alerts_on_failed_error_checks(tmp_path):
-    from orchestration.resources import AlertResource
+    from orchestration.alerts import AlertResource
     from orchestration.sensors import check_failure_alert_sensor
 
     @dg.asset
@@ -497,7 +409,7 @@ def test_observe_landing_table(tmp_path):
 
 def test_cskpi_run_arguments_and_bad_vars(capsys):
     from cskpi.cli import build_parser
-    from cskpi.commands.run import EXIT_USAGE, run_config
+    from orchestration.runner import EXIT_USAGE, run_config
 
     args = build_parser().parse_args(
         ["run", "--raw-dir", "r", "--warehouse", "w.duckdb", "--full-refresh", "--vars", '{"a": 1}']
@@ -513,6 +425,7 @@ def test_cskpi_run_arguments_and_bad_vars(capsys):
 
 
 def _publish_sensor_result(check_passes: bool):
+    from orchestration.resources import WarehouseResource
     from orchestration.sensors import build_publish_sensor
 
     @dg.asset
@@ -534,6 +447,7 @@ def _publish_sensor_result(check_passes: bool):
             dagster_event=success,
             dagster_instance=instance,
             dagster_run=instance.get_run_by_id(result.run_id),
+            resources={"warehouse": WarehouseResource()},
         )
         return sensor(context), result.run_id
 
@@ -548,6 +462,13 @@ def test_publish_sensor_skips_when_an_error_check_failed():
     skip, _ = _publish_sensor_result(check_passes=False)
     assert isinstance(skip, dg.SkipReason)
     assert "1 ERROR checks failed" in skip.skip_message
+
+
+def test_publish_sensor_skips_on_spark_with_the_reason(monkeypatch):
+    monkeypatch.setenv("CSKPI_TARGET", "spark")
+    skip, _ = _publish_sensor_result(check_passes=True)
+    assert isinstance(skip, dg.SkipReason)
+    assert "publish is disabled on the spark target" in skip.skip_message
 
 
 def test_definitions_have_the_publish_job_after_the_marts():

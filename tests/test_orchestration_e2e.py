@@ -24,11 +24,12 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
 GEN_ARGS = ["--start", "2024-01-01", "--days", "30", "--scale", "0.03", "--markets", "RO,PL"]
-PYTHON_CHECKS = {
+# The data checks: dbt tests with stored failing rows (README, "Nightly checks").
+DATA_CHECKS = {
     "quarantine_rate_below_threshold",
     "raw_rows_reconcile_with_staging",
-    "row_count_matches_staging",
-    "kpi_values_in_range",
+    "fct_calls_row_count_matches_staging",
+    "fct_tickets_row_count_matches_staging",
     "daily_contacts_no_sudden_jumps",
 }
 
@@ -100,9 +101,8 @@ def test_clean_run_materializes_everything_and_checks_pass(clean_run):
     assert {"stg_helpdesk__tickets", "fct_calls", "kpi_metrics", "dq_table_reconciliation"} <= materialized
     evaluations = result.get_asset_check_evaluations()
     names = {e.check_name for e in evaluations}
-    assert names >= PYTHON_CHECKS, PYTHON_CHECKS - names
-    dbt_checks = [e for e in evaluations if e.check_name not in PYTHON_CHECKS]
-    assert len(dbt_checks) > 50  # dbt tests ran as asset checks
+    assert names >= DATA_CHECKS, DATA_CHECKS - names
+    assert len(evaluations) > 50  # dbt tests ran as asset checks
     failed = [
         f"{e.asset_key.to_user_string()}:{e.check_name}: {e.description}"
         for e in evaluations
@@ -118,11 +118,14 @@ def test_dirty_run_fails_quarantine_check_naming_the_table(datasets, run_env):
     result = _cskpi("run", "--raw-dir", str(datasets["dirty"]))
     assert result.returncode == 1, result.stderr[-3000:]
     failed_lines = [line for line in result.stderr.splitlines() if "FAILED check" in line]
-    quarantine = [line for line in failed_lines if "quarantine_rate_below_threshold" in line]
+    quarantine = [line for line in failed_lines if "dq_table_reconciliation:quarantine_rate_below_threshold" in line]
     assert quarantine, result.stderr[-3000:]
-    assert "Quarantine rate over threshold" in quarantine[0]
+    # The messages of the stored failing rows, read back through the dbt adapter of the target.
+    assert "failing row" in quarantine[0] and "% of raw rows quarantined (" in quarantine[0]
     assert any(f"{t}/" in quarantine[0] for t in ("helpdesk", "telephony", "shop", "surveys", "workforce"))
     assert "reasons:" in quarantine[0] and "sample keys:" in quarantine[0]
+    # An error-severity dbt test fails the dbt step, naming it.
+    assert "FAILED step cskpi_dbt" in result.stderr and "quarantine_rate_below_threshold" in result.stderr
     # the failure produced an alert line
     assert Path(run_env["CSKPI_ALERT_FILE"]).read_text().strip()
 
@@ -252,8 +255,13 @@ def test_clean_run_publishes_and_a_run_failing_halfway_keeps_serving(datasets, r
 
     serving = tmp_path / "serving"
     env = {**os.environ, **run_env, "CSKPI_SERVING_DIR": str(serving)}
-    ok = _cskpi("run", "--raw-dir", str(datasets["clean"]), env=env)
+    # A hair-trigger jump factor: the WARN check reports its jumps and the run still publishes.
+    jumpy = json.dumps({"contact_jump_factor": 1.01, "contact_jump_min_contacts": 1})
+    ok = _cskpi("run", "--raw-dir", str(datasets["clean"]), "--vars", jumpy, env=env)
     assert ok.returncode == 0, ok.stderr[-3000:]
+    lines = ok.stderr.splitlines()
+    warning = next(line for line in lines if "warning kpi_metrics:daily_contacts_no_sudden_jumps" in line)
+    assert "failing rows:" in warning and ": contacts " in warning and "(factor > 1.01)" in warning
     assert "published:" in ok.stderr
     version, checksums = _serving_state(serving)
     assert {"kpi_metrics", "fct_contacts", "dim_markets"} <= set(checksums)

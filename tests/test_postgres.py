@@ -12,6 +12,7 @@ them the tests are skipped locally and fail on CI (env CI set).
 from __future__ import annotations
 
 import glob
+import hashlib
 import json
 import os
 import shutil
@@ -175,6 +176,8 @@ def _env(work_dir: Path, raw_dir: Path, **extra: str) -> dict[str, str]:
             "DBT_PROFILES_DIR": str(PROJECT),
             "CSKPI_RAW_DIR": str(raw_dir),
             "CSKPI_THREADS": "4",
+            # dirt 0.01 per class quarantines more than the 5% the data check allows by default
+            "CSKPI_QUARANTINE_THRESHOLD": "0.2",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "PYTHONUNBUFFERED": "1",
         }
@@ -474,3 +477,147 @@ def test_analyst_privileges_cover_exactly_the_marts(analyst: psycopg2.extensions
         if can_select != mart or can_write:
             wrong.append(f"{schema}.{name}: select={can_select} write={can_write}")
     assert not wrong, "analyst privileges differ from 'marts only, read only':\n" + "\n".join(wrong)
+
+
+# ---------------------------------------------------------------------------- tests: cskpi run and publish
+
+# The data checks (dbt tests, README "Nightly checks"), as the run prints them.
+DATA_CHECKS = (
+    "dq_table_reconciliation:raw_rows_reconcile_with_staging",
+    "dq_table_reconciliation:quarantine_rate_below_threshold",
+    "fct_calls:fct_calls_row_count_matches_staging",
+    "fct_tickets:fct_tickets_row_count_matches_staging",
+    "kpi_metrics:daily_contacts_no_sudden_jumps",
+)
+RUN_TIMEOUT = 900
+
+
+@dataclass
+class PgRun:
+    returncode: int
+    stderr: str
+    duckdb_path: Path
+    serving: Path
+
+    def checks(self) -> dict[str, str]:
+        """Check name -> outcome (ok, FAILED, WARN) from the progress lines."""
+        outcomes = {}
+        for line in self.stderr.splitlines():
+            for outcome in ("ok", "FAILED", "WARN"):
+                marker = f"] check {outcome}"
+                if marker in line:
+                    outcomes[line.split(marker, 1)[1].split()[0]] = outcome
+        return outcomes
+
+
+def _stale_duckdb(path: Path) -> None:
+    """A warehouse file of an earlier, unrelated DuckDB build: other counts, one bogus KPI row."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute("create table stg_shop__orders as select range as order_id from range(1200)")
+    con.execute(
+        "create table dq_table_reconciliation as select 'shop/orders' as source_table, 325801 as raw_rows, "
+        "0 as duplicate_rows, 0 as quarantined_rows, 325801 as accepted_rows, 0.0 as quarantine_rate"
+    )
+    con.execute(
+        "create table kpi_metrics as select 'month' as period_grain, date '1999-01-01' as period_start, "
+        "'XX' as market_code, 'all' as channel, 'csat' as kpi_code, 1.0 as numerator, 1.0 as denominator, "
+        "100.0 as value, 'percent' as unit, 0.0 as target, true as meets_target"
+    )
+    con.execute("create table dim_markets as select 'XX' as market_code")
+    con.close()
+
+
+def _duckdb_path(work_dir: Path, name: str) -> Path:
+    return work_dir / name / "warehouse" / "cskpi.duckdb"
+
+
+def _cskpi_run(work_dir: Path, raw_dir: Path, pg_env: dict[str, str], name: str) -> PgRun:
+    """`cskpi run` on the PostgreSQL target, its DuckDB path and serving folder under work_dir/name."""
+    base = work_dir / name
+    duck_path, serving = _duckdb_path(work_dir, name), base / "serving"
+    env = _env(
+        work_dir,
+        raw_dir,
+        CSKPI_TARGET="postgres",
+        CSKPI_DUCKDB_PATH=str(duck_path),
+        CSKPI_SERVING_DIR=str(serving),
+        CSKPI_ALERT_FILE=str(base / "alerts.jsonl"),
+        **pg_env,
+    )
+    proc = subprocess.run(
+        [str(BIN / "cskpi"), "run"], env=env, cwd=PROJECT, capture_output=True, text=True, timeout=RUN_TIMEOUT
+    )
+    return PgRun(proc.returncode, proc.stderr, duck_path, serving)
+
+
+@pytest.fixture(scope="session")
+def run_without_duckdb(builds: Builds, pg_env: dict[str, str], work_dir: Path, raw_dir: Path) -> PgRun:
+    return _cskpi_run(work_dir, raw_dir, pg_env, "run_no_duckdb")
+
+
+@pytest.fixture(scope="session")
+def run_beside_stale_duckdb(
+    run_without_duckdb: PgRun, pg_env: dict[str, str], work_dir: Path, raw_dir: Path
+) -> tuple[PgRun, str]:
+    duck_path = _duckdb_path(work_dir, "run_stale")
+    _stale_duckdb(duck_path)
+    digest = hashlib.sha256(duck_path.read_bytes()).hexdigest()
+    return _cskpi_run(work_dir, raw_dir, pg_env, "run_stale"), digest
+
+
+def _published_kpi_metrics(serving: Path) -> tuple[list[str], dict[tuple, dict[str, object]]]:
+    con = duckdb.connect(str(serving / "current" / "cskpi.duckdb"), read_only=True)
+    try:
+        cursor = con.execute("select * from kpi_metrics")
+        cols = [d[0] for d in cursor.description]
+        return cols, keyed(cols, cursor.fetchall())
+    finally:
+        con.close()
+
+
+def _assert_run_on_postgres(run: PgRun, cluster: Cluster) -> None:
+    assert run.returncode == 0, run.stderr[-4000:]
+    assert f"warehouse: PostgreSQL postgresql://{DBT_USER}@127.0.0.1:{cluster.port}/{DATABASE} (schema {SCHEMA})" in (
+        run.stderr
+    )
+    checks = run.checks()
+    # the same data checks as on DuckDB, evaluated on PostgreSQL's tables
+    assert set(DATA_CHECKS) <= set(checks), set(DATA_CHECKS) - set(checks)
+    assert all(checks[c] in ("ok", "WARN") for c in DATA_CHECKS), {c: checks[c] for c in DATA_CHECKS}
+    assert "published:" in run.stderr
+    cols, published = _published_kpi_metrics(run.serving)
+    pg_cols, pg = _pg_kpi_metrics(cluster)
+    assert sorted(cols) == sorted(pg_cols)
+    assert len(published) > 0
+    _assert_same_rows(published, pg, pg_cols, ("published", "postgres"))
+
+
+def test_cskpi_run_on_postgres_without_a_duckdb_file(run_without_duckdb: PgRun, cluster: Cluster):
+    _assert_run_on_postgres(run_without_duckdb, cluster)
+    assert not run_without_duckdb.duckdb_path.exists(), "a PostgreSQL run created a DuckDB warehouse file"
+
+
+def test_cskpi_run_on_postgres_ignores_a_stale_duckdb_file(run_beside_stale_duckdb: tuple[PgRun, str], cluster):
+    run, digest = run_beside_stale_duckdb
+    _assert_run_on_postgres(run, cluster)  # published rows are PostgreSQL's, not the stale file's one
+    assert "325801" not in run.stderr and "1200" not in run.stderr
+    assert hashlib.sha256(run.duckdb_path.read_bytes()).hexdigest() == digest, "the stale DuckDB file was touched"
+
+
+def test_publish_of_postgres_is_one_consistent_snapshot(run_without_duckdb: PgRun, cluster: Cluster):
+    """Every published mart equals its PostgreSQL table, row count and content."""
+    from cskpi.publish import is_published
+
+    con = duckdb.connect(str(run_without_duckdb.serving / "current" / "cskpi.duckdb"), read_only=True)
+    try:
+        published = dict(con.execute("select table_name, row_count from serving_tables").fetchall())
+    finally:
+        con.close()
+    names = [r[0] for r in cluster.query(
+        "select tablename from pg_tables where schemaname = %s union select viewname from pg_views "
+        "where schemaname = %s", (SCHEMA, SCHEMA)
+    ) if is_published(r[0])]  # fmt: skip
+    assert sorted(published) == sorted(names)
+    for name in names:
+        assert published[name] == cluster.query(f"select count(*) from {SCHEMA}.{name}")[0][0], name

@@ -103,8 +103,44 @@ def test_failed_publish_leaves_current_untouched(tmp_path):
     duckdb.connect(str(empty)).close()
     with pytest.raises(LookupError, match="no mart tables"):
         publish(empty, serving, "bad", now=T0 + timedelta(days=1))
+    with pytest.raises(FileNotFoundError, match="build it first"):
+        publish(tmp_path / "missing.duckdb", serving, "bad", now=T0 + timedelta(days=2))
     assert current_version(serving) == good.version_id
     assert read_current(serving)["kpi_metrics"] == 10
+    assert list_versions(serving) == [good.version_id]
+    assert not [p.name for p in (serving / "versions").iterdir() if p.name.endswith(".partial")]
+
+
+def test_publish_reads_the_target_warehouse(tmp_path, monkeypatch):
+    from cskpi.marts import DuckDBMarts, PostgresMarts, PublishDisabled, mart_source
+
+    wh = tmp_path / "wh.duckdb"
+    monkeypatch.setenv("CSKPI_DUCKDB_PATH", str(wh))
+    monkeypatch.delenv("CSKPI_TARGET", raising=False)
+    assert mart_source() == DuckDBMarts(wh)
+    monkeypatch.setenv("CSKPI_TARGET", "postgres")
+    monkeypatch.setenv("CSKPI_PG_SCHEMA", "marts_here")
+    source = mart_source()
+    assert isinstance(source, PostgresMarts) and source.settings.schema == "marts_here"
+    assert "PostgreSQL postgresql://" in source.describe() and "schema marts_here" in source.describe()
+    monkeypatch.setenv("CSKPI_TARGET", "spark")
+    with pytest.raises(PublishDisabled, match="disabled on the spark target"):
+        mart_source()
+
+
+def test_postgres_types_map_to_duckdb_types():
+    from cskpi.marts import duckdb_type
+
+    assert duckdb_type("text") == "varchar"
+    assert duckdb_type("character varying(20)") == "varchar"
+    assert duckdb_type("bigint") == "bigint"
+    assert duckdb_type("double precision") == "double"
+    assert duckdb_type("numeric") == "double"  # unbounded numeric: double, as on DuckDB
+    assert duckdb_type("numeric(18,8)") == "decimal(18,8)"
+    assert duckdb_type("numeric(60,2)") == "double"  # beyond DuckDB's 38 digits
+    assert duckdb_type("timestamp with time zone") == "timestamptz"
+    assert duckdb_type("boolean") == "boolean"
+    assert duckdb_type("interval") == "varchar"  # unknown types arrive as their text
 
 
 def test_reader_always_sees_one_complete_version(tmp_path):

@@ -438,6 +438,9 @@ def _dbt_command(
         "CSKPI_DUCKDB_PATH": str(db),
         "CSKPI_TARGET": "duckdb",
         "CSKPI_THREADS": "4",
+        # The landing sets are dirtier than any real export: the quarantine-rate data check
+        # (tested in test_data_checks.py) would fail every build here.
+        "CSKPI_QUARANTINE_THRESHOLD": "1",
     }
     cmd = [DBT, *args, "--target-path", str(db.parent / "target"), "--log-path", str(db.parent / "logs")]
     if extra_vars:

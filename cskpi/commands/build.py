@@ -3,31 +3,25 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from cskpi import paths
+from cskpi import targets
+from cskpi.dbt_args import dbt_build_args, parse_vars
 from cskpi.dbtrun import Progress, run_dbt
 
 
-def build_args(select: str | None, full_refresh: bool, vars_json: str | None) -> list[str]:
-    """dbt arguments for a warehouse build."""
-    args = ["build"]
-    if select:
-        args += ["--select", select]
-    if full_refresh:
-        args.append("--full-refresh")
-    if vars_json:
-        json.loads(vars_json)  # fail early on malformed JSON
-        args += ["--vars", vars_json]
-    return args
-
-
 def _run(args: argparse.Namespace) -> int:
+    try:
+        dbt_args = dbt_build_args(select=args.select, full_refresh=args.full_refresh, vars=parse_vars(args.vars))
+    except ValueError as exc:
+        print(f"cskpi build: {exc}", file=sys.stderr)
+        return 2
     progress = Progress()
-    ok = run_dbt(build_args(args.select, args.full_refresh, args.vars), callback=progress)
+    ok = run_dbt(dbt_args, callback=progress)
     verdict = "succeeded" if ok else "FAILED"
-    print(f"dbt build {verdict}: {progress.finished} nodes; warehouse {paths.warehouse_path()}", file=sys.stderr)
+    print(
+        f"dbt build {verdict}: {progress.finished} nodes; warehouse {targets.describe_warehouse()}", file=sys.stderr
+    )
     for name in progress.failures:
         print(f"  failed: {name}", file=sys.stderr)
     return 0 if ok else 1

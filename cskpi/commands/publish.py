@@ -7,15 +7,16 @@ import sys
 import uuid
 
 from cskpi import paths
+from cskpi.marts import mart_source
 from cskpi.publish import DEFAULT_KEEP_VERSIONS, KEEP_ENV, publish, rollback
 
 
 def _publish(args: argparse.Namespace) -> int:
     try:
         version = publish(
-            paths.warehouse_path(), paths.serving_dir(), args.run_id or f"manual-{uuid.uuid4().hex[:8]}", keep=args.keep
+            mart_source(), paths.serving_dir(), args.run_id or f"manual-{uuid.uuid4().hex[:8]}", keep=args.keep
         )
-    except (FileNotFoundError, LookupError, ValueError) as exc:
+    except (FileNotFoundError, LookupError, ValueError) as exc:  # LookupError: no marts, or cskpi.marts.MartSourceError
         print(f"cskpi publish: {exc}", file=sys.stderr)
         return 1
     rows = sum(t.row_count for t in version.tables)
@@ -34,7 +35,10 @@ def _rollback(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("publish", help="copy the marts into a new read-only serving version and swap it in")
+    p = sub.add_parser(
+        "publish",
+        help="copy the marts of the target warehouse (CSKPI_TARGET) into a new read-only serving version",
+    )
     p.add_argument("--run-id", help="run id recorded in the version table")
     p.add_argument(
         "--keep", type=int, help=f"versions to keep (default ${KEEP_ENV} or {DEFAULT_KEEP_VERSIONS})"

@@ -47,6 +47,7 @@ class PgSettings:
     user: str = "cskpi"
     password: str = ""
     dbname: str = "cskpi"
+    schema: str = "analytics"  # where dbt builds the models (the marts publish reads)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> PgSettings:
@@ -60,6 +61,7 @@ class PgSettings:
             user=env.get("CSKPI_PG_USER", "cskpi"),
             password=env.get("CSKPI_PG_PASSWORD", ""),
             dbname=env.get("CSKPI_PG_DATABASE", "cskpi"),
+            schema=env.get("CSKPI_PG_SCHEMA", "analytics"),
         )
 
     def describe(self) -> str:
@@ -146,7 +148,7 @@ def load_table(conn: PgConnection, duck: duckdb.DuckDBPyConnection, landing: Lan
     return LoadResult(f"{raw_schema(table)}.{table.name}", rows, len(landing.files), time.monotonic() - started)
 
 
-def connect(settings: PgSettings) -> PgConnection:
+def connect(settings: PgSettings, application_name: str = "cskpi load") -> PgConnection:
     try:
         return psycopg2.connect(
             host=settings.host,
@@ -154,7 +156,7 @@ def connect(settings: PgSettings) -> PgConnection:
             user=settings.user,
             password=settings.password or None,
             dbname=settings.dbname,
-            application_name="cskpi load",
+            application_name=application_name,
         )
     except psycopg2.OperationalError as exc:
         raise LandingError(f"cannot connect to PostgreSQL at {settings.describe()}: {exc}".rstrip()) from exc

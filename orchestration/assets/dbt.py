@@ -2,7 +2,9 @@
 
 ``dbt build`` runs seeds, models and tests in DAG order, so an error-severity test
 failure makes dbt skip everything downstream of the tested node; dagster-dbt marks
-those tests as blocking checks, and the step fails with the failing node named.
+those tests as blocking checks, and the step fails with the failing node named. The data
+checks (README, "Nightly checks") are dbt tests too; a failed or warned one gets the
+messages of its stored failing rows as description (orchestration/assets/failures.py).
 """
 
 import re
@@ -32,9 +34,11 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from cskpi.dbt_args import dbt_build_args, parse_vars
 from orchestration import progress
+from orchestration.assets.failures import stored_failure_relations, with_failing_rows
 from orchestration.assets.landing import landing_key_for_path
-from orchestration.dbt_args import DBT_OP_NAME, dbt_build_args, parse_vars
+from orchestration.jobs import DBT_OP_NAME
 from orchestration.lock import WarehouseLockBusy
 from orchestration.project import cskpi_dbt_project
 from orchestration.resources import WarehouseResource
@@ -149,7 +153,7 @@ def _report(event: object) -> None:
     elif isinstance(event, AssetCheckResult):
         status = "passed" if event.passed else ("failed" if event.severity.value == "ERROR" else "warn")
         name = f"{event.asset_key.to_user_string() if event.asset_key else '?'}:{event.check_name}"
-        progress.report("check", name, status)
+        progress.report("check", name, status, event.description or "")
 
 
 @dbt_assets(
@@ -166,7 +170,7 @@ def cskpi_dbt_assets(
     config: DbtBuildConfig,
 ) -> Iterator[Any]:
     args = dbt_build_args(full_refresh=config.full_refresh, vars=parse_vars(config.vars_json))
-    context.log.info(f"dbt {' '.join(args)} -> {warehouse.resolved_duckdb_path()}")
+    context.log.info(f"dbt {' '.join(args)} -> {warehouse.describe()}")
     started = time.monotonic()
     # Re-entrant: under `cskpi run` the CLI already holds it; elsewhere this is the guard.
     lock = warehouse.lock(purpose=f"dagster run {context.run_id}")
@@ -178,9 +182,19 @@ def cskpi_dbt_assets(
         with warehouse.dbt_env():
             progress.report("step", "dbt " + " ".join(args), "started")
             invocation = dbt.cli(args, context=context, raise_on_error=False)
+            relations = stored_failure_relations(invocation.manifest)
+            # Held back until dbt is done: their messages are read from the built warehouse.
+            held: list[AssetCheckResult] = []
             for event in invocation.stream():
+                if isinstance(event, AssetCheckResult) and not event.passed and event.check_name in relations:
+                    held.append(event)
+                    continue
                 _report(event)
                 yield event
+            for result in held:
+                result = with_failing_rows(result, invocation.adapter, relations[str(result.check_name)])
+                _report(result)
+                yield result
             if not invocation.is_successful():
                 failed: list[str] = []
                 if (invocation.target_path / "run_results.json").exists():

@@ -5,8 +5,10 @@ Runs in its own job after a nightly run succeeded with every ERROR check passing
 replaces what readers see.
 """
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
+from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue, asset
+
+from cskpi.marts import MartSourceError
 from cskpi.paths import serving_dir
 from cskpi.publish import keep_versions, publish
 from orchestration import progress
@@ -23,14 +25,19 @@ def build_serving_asset(upstream: list[AssetKey]):  # noqa: ANN201 - dagster's d
         deps=upstream,
         group_name="serving",
         description=(
-            "Read-only copy of the marts for analysts and BI tools: data/serving/current/cskpi.duckdb "
-            "and Parquet exports, swapped in atomically; previous versions kept for `cskpi rollback`."
+            "Read-only copy of the marts of the target warehouse for analysts and BI tools: "
+            "data/serving/current/cskpi.duckdb and Parquet exports, swapped in atomically; previous "
+            "versions kept for `cskpi rollback`. Disabled on the spark target."
         ),
     )
     def serving_database(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-        # Shared lock: publishing only reads the warehouse, but no writer may be mid-build.
-        with warehouse.lock(purpose="publish (read-only)", shared=True):
-            version = publish(warehouse.resolved_duckdb_path(), serving_dir(), context.run_id, keep=keep_versions())
+        try:
+            source = warehouse.mart_source()
+            # Shared lock: publishing only reads the warehouse, but no writer may be mid-build.
+            with warehouse.lock(purpose="publish (read-only)", shared=True):
+                version = publish(source, serving_dir(), context.run_id, keep=keep_versions())
+        except MartSourceError as exc:  # publish disabled (spark) or the server cannot be read
+            raise Failure(description=str(exc), allow_retries=False) from None
         progress.report("asset", "serving_database", "materialized", version.version_id)
         return MaterializeResult(
             metadata={

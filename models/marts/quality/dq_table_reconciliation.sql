@@ -1,30 +1,18 @@
--- Row accounting per raw table (SPEC §5): raw_rows = accepted_rows + quarantined_rows + duplicate_rows.
+-- Row accounting per raw table (docs/contract.md): raw_rows = accepted_rows + quarantined_rows + duplicate_rows.
 -- Each count comes from a different relation: raw from the source, duplicates from the base model,
--- quarantined from the qrt model, accepted from the stg model.
+-- quarantined from the qrt model, accepted from the stg model. Tables: every raw table of the contract.
 
-{%- set tables = [
-    ('helpdesk', 'tickets', 'tickets'),
-    ('helpdesk', 'ticket_events', 'ticket_events'),
-    ('helpdesk', 'satisfaction_ratings', 'satisfaction_ratings'),
-    ('telephony', 'calls', 'calls'),
-    ('shop', 'orders', 'orders'),
-    ('shop', 'customers', 'customers'),
-    ('workforce', 'agents', 'agents'),
-    ('workforce', 'employee_surveys', 'employee_surveys'),
-    ('finance', 'operating_costs', 'operating_costs'),
-    ('surveys', 'nps_responses', 'nps_responses'),
-    ('surveys', 'ces_responses', 'ces_responses'),
-] %}
+{%- set tables = raw_contract()['tables'] %}
 
 with
 
 raw_counts as (
 
-    {% for system, table, entity in tables %}
+    {% for path, entry in tables.items() %}
         select
-            '{{ system }}/{{ table }}' as source_table,
+            '{{ path }}' as source_table,
             count(*) as raw_rows
-        from {{ source(system, table) }}
+        from {{ source(path.split('/')[0], path.split('/')[1]) }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
@@ -32,11 +20,11 @@ raw_counts as (
 
 duplicate_counts as (
 
-    {% for system, table, entity in tables %}
+    {% for path, entry in tables.items() %}
         select
-            '{{ system }}/{{ table }}' as source_table,
+            '{{ path }}' as source_table,
             count(*) as duplicate_rows
-        from {{ ref('base_' ~ system ~ '__' ~ table) }}
+        from {{ ref(entry.base_model) }}
         where is_duplicate
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -45,11 +33,11 @@ duplicate_counts as (
 
 quarantined_counts as (
 
-    {% for system, table, entity in tables %}
+    {% for path, entry in tables.items() %}
         select
-            '{{ system }}/{{ table }}' as source_table,
+            '{{ path }}' as source_table,
             count(*) as quarantined_rows
-        from {{ ref('qrt_' ~ system ~ '__' ~ table) }}
+        from {{ ref('qrt_' ~ path.replace('/', '__')) }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
@@ -57,11 +45,11 @@ quarantined_counts as (
 
 accepted_counts as (
 
-    {% for system, table, entity in tables %}
+    {% for path, entry in tables.items() %}
         select
-            '{{ system }}/{{ table }}' as source_table,
+            '{{ path }}' as source_table,
             count(*) as accepted_rows
-        from {{ ref('stg_' ~ system ~ '__' ~ entity) }}
+        from {{ ref(entry.staging_model) }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 

@@ -1,18 +1,10 @@
--- Every quarantined raw row of every raw table, with the first rule it failed (SPEC §5).
+-- Every quarantined raw row of every raw table of the contract, with the first rule it failed
+-- (docs/contract.md).
 
-{%- set quarantine_models = [
-    'qrt_helpdesk__tickets',
-    'qrt_helpdesk__ticket_events',
-    'qrt_helpdesk__satisfaction_ratings',
-    'qrt_telephony__calls',
-    'qrt_shop__orders',
-    'qrt_shop__customers',
-    'qrt_workforce__agents',
-    'qrt_workforce__employee_surveys',
-    'qrt_finance__operating_costs',
-    'qrt_surveys__nps_responses',
-    'qrt_surveys__ces_responses',
-] %}
+{%- set quarantine_models = [] %}
+{%- for path in raw_contract()['tables'] %}
+    {%- do quarantine_models.append('qrt_' ~ path.replace('/', '__')) %}
+{%- endfor %}
 
 with
 

@@ -1,13 +1,10 @@
-"""Pure builders of dbt CLI arguments (kept apart from Dagster so they are trivially testable)."""
+"""Pure builders of dbt CLI arguments, shared by ``cskpi build`` and the Dagster dbt step."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
-
-# Name of the @dbt_assets op; run configs (CLI, weekly full refresh) address it by this name.
-DBT_OP_NAME = "cskpi_dbt"
 
 
 def parse_vars(text: str | None) -> dict[str, Any]:
@@ -63,3 +60,9 @@ def dbt_build_args(
 def dbt_parse_args() -> list[str]:
     """Arguments that (re)write ``target/manifest.json`` without touching the warehouse."""
     return ["parse", "--quiet"]
+
+
+def dbt_show_args(sql: str, limit: int) -> list[str]:
+    """Arguments that run one query on the target warehouse and log its rows as JSON
+    (the ``ShowNode`` event of ``--log-format json``), through dbt's own connection."""
+    return ["show", "--inline", sql, "--limit", str(limit), "--output", "json", "--log-format", "json"]

@@ -1,29 +1,31 @@
-"""``cskpi run``: execute the nightly Dagster job once, in this process.
-
-The same job the schedule launches (dbt build with tests as asset checks, then the
-cross-layer checks), without a Dagster daemon or UI. Prints one line per asset and
-check as they finish and a summary; the exit code is non-zero when a step fails or
-an ERROR-severity check fails (WARN checks are reported but do not fail the run).
-
-Exit codes: 0 ok, 1 run or check failed, 2 bad arguments, 3 warehouse locked.
-"""
+"""What ``cskpi run`` does (orchestration/cli.py): the nightly job in process, its summary and
+alerts, then the publish job. Exit codes: 0 ok, 1 run or check failed, 2 bad arguments,
+3 warehouse locked."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sys
 import time
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
-if TYPE_CHECKING:
-    from dagster import ExecuteInProcessResult
+from dagster import AssetCheckSeverity, DagsterInstance, Definitions, ExecuteInProcessResult
 
-    from orchestration.progress import ProgressEvent
-    from orchestration.resources import WarehouseResource
+from cskpi.dbt_args import parse_vars
+from cskpi.marts import MartSourceError
+from cskpi.paths import serving_dir
+from cskpi.targets import DUCKDB
+from orchestration import progress
+from orchestration.alerts import AlertResource, failed_error_checks, failure_alert, step_failure_reason
+from orchestration.jobs import DBT_OP_NAME, NIGHTLY_JOB_NAME, PUBLISH_JOB_NAME
+from orchestration.lock import WarehouseLockBusy
+from orchestration.progress import ProgressEvent
+from orchestration.resources import WarehouseResource
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 
@@ -52,8 +54,6 @@ class ProgressPrinter:
 
 
 def run_config(full_refresh: bool, vars_json: str, log_level: str) -> dict[str, Any]:
-    from orchestration.dbt_args import DBT_OP_NAME
-
     return {
         "ops": {DBT_OP_NAME: {"config": {"full_refresh": full_refresh, "vars_json": vars_json}}},
         "loggers": {"console": {"config": {"log_level": log_level}}},
@@ -61,8 +61,6 @@ def run_config(full_refresh: bool, vars_json: str, log_level: str) -> dict[str, 
 
 
 def _step_failures(result: ExecuteInProcessResult) -> list[tuple[str, str]]:
-    from orchestration.sensors import step_failure_reason
-
     return [
         (event.step_key or "?", step_failure_reason(event.step_failure_data))
         for event in result.all_events
@@ -70,10 +68,8 @@ def _step_failures(result: ExecuteInProcessResult) -> list[tuple[str, str]]:
     ]
 
 
-def summarize(result: ExecuteInProcessResult, warehouse: Path, elapsed: float, out: TextIO) -> int:
-    """Print the summary and return the exit code."""
-    from dagster import AssetCheckSeverity
-
+def summarize(result: ExecuteInProcessResult, warehouse: str, elapsed: float, out: TextIO) -> int:
+    """Print the summary (``warehouse``: the built warehouse as a user reads it) and return the exit code."""
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     evaluations = result.get_asset_check_evaluations()
     passed = [e for e in evaluations if e.passed]
@@ -91,11 +87,12 @@ def summarize(result: ExecuteInProcessResult, warehouse: Path, elapsed: float, o
         file=out,
     )
     for e in failed:
-        # Multi-table descriptions separate tables with " | ": one table per line reads better.
+        # Descriptions separate failing rows with " | " (orchestration/assets/failures.py): one a line.
         text = (e.description or "").replace(" | ", "\n      ")
         print(f"  FAILED check {e.asset_key.to_user_string()}:{e.check_name} -- {text}", file=out)
     for e in warned:
-        print(f"  warning {e.asset_key.to_user_string()}:{e.check_name} -- {e.description or ''}", file=out)
+        text = (e.description or "").replace(" | ", "\n      ")
+        print(f"  warning {e.asset_key.to_user_string()}:{e.check_name} -- {text}", file=out)
     for step, reason in steps:
         print(f"  FAILED step {step}: {reason}", file=out)
     print(f"  warehouse: {warehouse}", file=out)
@@ -104,9 +101,6 @@ def summarize(result: ExecuteInProcessResult, warehouse: Path, elapsed: float, o
 
 def _alert(result: ExecuteInProcessResult, job_name: str) -> None:
     """Same alert as the run-failure sensor, which never sees in-process runs without a daemon."""
-    from orchestration.resources import AlertResource
-    from orchestration.sensors import failed_error_checks, failure_alert
-
     steps = [{"step": s, "error": r[:2000]} for s, r in _step_failures(result)]
     failed_checks = failed_error_checks(result.get_asset_check_evaluations())
     message = "; ".join([*(f"{s['step']}: {s['error'][:300]}" for s in steps), *(f["check"] for f in failed_checks)])
@@ -115,7 +109,8 @@ def _alert(result: ExecuteInProcessResult, job_name: str) -> None:
     AlertResource().send(alert)
 
 
-def _run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """The ``cskpi run`` command (arguments: orchestration/cli.py)."""
     started = time.monotonic()
     # CLI paths are relative to the caller's cwd; dbt runs in the project dir, so pass absolutes.
     if args.raw_dir:
@@ -125,17 +120,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.lock_timeout is not None:
         os.environ["CSKPI_LOCK_TIMEOUT_SECONDS"] = str(args.lock_timeout)
 
-    from orchestration.dbt_args import parse_vars
-
     try:
         vars_map = parse_vars(args.vars)
     except ValueError as exc:
         print(f"cskpi run: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    vars_json = json_dumps(vars_map) if vars_map else ""
-
-    from orchestration.lock import WarehouseLockBusy
-    from orchestration.resources import WarehouseResource
+    vars_json = json.dumps(vars_map, sort_keys=True, separators=(",", ":")) if vars_map else ""
 
     # Take the lock before loading the code location, so a refused run costs nothing.
     warehouse = WarehouseResource()
@@ -152,23 +142,20 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _execute(args: argparse.Namespace, warehouse: WarehouseResource, vars_json: str, started: float) -> int:
-    # Importing the code location parses the dbt project when the manifest is stale.
+    # Imported here, after the lock: loading the code location parses the dbt project when the
+    # manifest is stale, which a refused run should not pay for.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from dagster import DagsterInstance
-
-        from orchestration import progress
         from orchestration.definitions import defs
-        from orchestration.jobs import NIGHTLY_JOB_NAME
 
     out = sys.stderr
     printer = ProgressPrinter(out, started)
     progress.add_listener(printer)
     try:
-        print(
-            f"cskpi run: raw {warehouse.resolved_raw_dir()} -> warehouse {warehouse.resolved_duckdb_path()}",
-            file=out,
-        )
+        # Server targets read raw tables that `cskpi load` put there, not the landing folder.
+        target = warehouse.target()
+        source = f"raw {warehouse.resolved_raw_dir()}" if target == DUCKDB else f"target {target}"
+        print(f"cskpi run: {source} -> warehouse {warehouse.describe()}", file=out)
         job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
         # With DAGSTER_HOME set the run is recorded there (visible in the UI); otherwise ephemeral.
         home = os.environ.get("DAGSTER_HOME")
@@ -190,7 +177,7 @@ def _execute(args: argparse.Namespace, warehouse: WarehouseResource, vars_json: 
                 )
     finally:
         progress.remove_listener(printer)
-    code = summarize(result, warehouse.resolved_duckdb_path(), time.monotonic() - started, out)
+    code = summarize(result, warehouse.describe(), time.monotonic() - started, out)
     if not args.verbose:
         print(f"  dbt log: {log_path}", file=out)
     if code != EXIT_OK:
@@ -199,14 +186,16 @@ def _execute(args: argparse.Namespace, warehouse: WarehouseResource, vars_json: 
         return code
     if args.no_publish:
         return code
+    try:
+        warehouse.mart_source()
+    except MartSourceError as exc:  # publish disabled on this target (spark): not a failed run
+        print(f"  not published: {exc}", file=out)
+        return code
     return _publish(defs, instance, result.run_id, out)
 
 
-def _publish(defs: Any, instance: Any, source_run_id: str, out: TextIO) -> int:
+def _publish(defs: Definitions, instance: DagsterInstance, source_run_id: str, out: TextIO) -> int:
     """The publish job, as the sensor launches it after a clean scheduled run."""
-    from cskpi.paths import serving_dir
-    from orchestration.jobs import PUBLISH_JOB_NAME
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = defs.resolve_job_def(PUBLISH_JOB_NAME).execute_in_process(
@@ -222,33 +211,3 @@ def _publish(defs: Any, instance: Any, source_run_id: str, out: TextIO) -> int:
         return EXIT_FAILED
     print(f"  published: {serving_dir() / 'current' / 'cskpi.duckdb'} (read-only for analysts and BI tools)", file=out)
     return EXIT_OK
-
-
-def json_dumps(value: Any) -> str:
-    import json
-
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
-
-
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "run",
-        help="run the nightly Dagster job once in process (dbt build + tests + asset checks)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument("--raw-dir", help="landing folder (default: $CSKPI_RAW_DIR or data/raw)")
-    p.add_argument(
-        "--warehouse", help="DuckDB file to build (default: $CSKPI_DUCKDB_PATH or data/warehouse/cskpi.duckdb)"
-    )
-    p.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
-    p.add_argument("--vars", default="", help="dbt vars as a JSON object, e.g. '{\"fcr_window_days\": 3}'")
-    p.add_argument(
-        "--lock-timeout",
-        type=float,
-        default=None,
-        help="seconds to wait for another run holding the warehouse lock (default 0: refuse at once)",
-    )
-    p.add_argument("--no-publish", action="store_true", help="build and check only; leave the serving copy alone")
-    p.add_argument("-v", "--verbose", action="store_true", help="also print Dagster's own log")
-    p.set_defaults(func=_run)
