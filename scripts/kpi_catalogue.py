@@ -48,9 +48,8 @@ def render(cat: Catalogue) -> str:
     for k in cat.kpis:
         better = "higher" if k.higher_is_better else "lower"
         formula = k.formula.replace("|", "/")
-        lines.append(
-            f"| `{k.code}` | {k.name} | {formula} | {k.unit.code} | {better} | {', '.join(k.grains)} | {_sources(cat, k)} |"
-        )
+        grains = ", ".join(k.grains)
+        lines.append(f"| `{k.code}` | {k.name} | {formula} | {k.unit.code} | {better} | {grains} | {_sources(cat, k)} |")
     return "\n".join([START, *lines, END])
 
 
