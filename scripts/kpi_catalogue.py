@@ -48,8 +48,8 @@ def render(cat: Catalogue) -> str:
     for k in cat.kpis:
         better = "higher" if k.higher_is_better else "lower"
         formula = k.formula.replace("|", "/")
-        grains = ", ".join(k.grains)
-        lines.append(f"| `{k.code}` | {k.name} | {formula} | {k.unit.code} | {better} | {grains} | {_sources(cat, k)} |")
+        grains, sources = ", ".join(k.grains), _sources(cat, k)
+        lines.append(f"| `{k.code}` | {k.name} | {formula} | {k.unit.code} | {better} | {grains} | {sources} |")
     return "\n".join([START, *lines, END])
 
 

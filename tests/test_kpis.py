@@ -36,7 +36,8 @@ def _kpi_metrics_channels() -> set[str]:
     models = yaml.safe_load(KPI_MARTS_YML.read_text(encoding="utf-8"))["models"]
     (metrics,) = [m for m in models if m["name"] == "kpi_metrics"]
     (channel,) = [c for c in metrics["columns"] if c["name"] == "channel"]
-    (accepted,) = [t["accepted_values"] for t in channel["data_tests"] if isinstance(t, dict) and "accepted_values" in t]
+    tests = [t for t in channel["data_tests"] if isinstance(t, dict)]
+    (accepted,) = [t["accepted_values"] for t in tests if "accepted_values" in t]
     return set(accepted["arguments"]["values"])
 
 
