@@ -7,6 +7,8 @@ from pathlib import Path
 
 import duckdb
 
+from cskpi.serving import connect, has_table, latest_month
+
 # The KPIs shown in the terminal summary, in reading order.
 SUMMARY_KPIS: tuple[str, ...] = (
     "service_level",
@@ -50,36 +52,6 @@ DIAGNOSTICS_TABLE = "kpi_diagnostics"
 _SEVERITY_ORDER = "case severity when 'high' then 1 when 'medium' then 2 else 3 end"
 
 
-def latest_month(con: duckdb.DuckDBPyConnection) -> str:
-    """The latest month with a full month's activity.
-
-    A month counts when its contacts reach half of the month before: the tail of an
-    export (late surveys, a few stray calls after the cut) makes a month exist without
-    making it worth a summary.
-    """
-    rows = con.execute(
-        """
-        select period_start, sum(denominator) as contacts
-        from kpi_metrics
-        where period_grain = 'month' and channel = 'all' and kpi_code = 'pre_sales_share'
-        group by period_start
-        order by period_start
-        """
-    ).fetchall()
-    if not rows:
-        row = con.execute(
-            "select max(period_start) from kpi_metrics where period_grain = 'month' and channel = 'all'"
-        ).fetchone()
-        if row is None or row[0] is None:
-            raise LookupError("kpi_metrics has no monthly rows; build the warehouse first (make run)")
-        return str(row[0])[:7]
-    chosen = rows[0][0]
-    for (_, previous), (month, contacts) in zip(rows, rows[1:], strict=False):
-        if (contacts or 0) >= 0.5 * (previous or 0):
-            chosen = month
-    return str(chosen)[:7]
-
-
 def fetch(con: duckdb.DuckDBPyConnection, month: str, market: str | None) -> list[KpiRow]:
     """Monthly KPI values of ``month`` (YYYY-MM) with the previous month's value."""
     month_start = f"{month}-01"
@@ -102,13 +74,6 @@ def fetch(con: duckdb.DuckDBPyConnection, month: str, market: str | None) -> lis
     """
     rows = con.execute(sql, [month_start, month_start, market, market]).fetchall()
     return [KpiRow(*r) for r in rows]
-
-
-def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    row = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'main' and table_name = ?", [table]
-    ).fetchone()
-    return row is not None and row[0] > 0
 
 
 def fetch_diagnostics(con: duckdb.DuckDBPyConnection, month: str, market: str | None) -> list[Finding] | None:
@@ -173,7 +138,7 @@ def render(rows: list[KpiRow], month: str) -> str:
 def report(database: Path, month: str | None = None, market: str | None = None) -> str:
     if not database.exists():
         raise FileNotFoundError(f"no warehouse at {database}; run `make run` first")
-    con = duckdb.connect(str(database), read_only=True)
+    con = connect(database)
     try:
         month = month or latest_month(con)
         rows = fetch(con, month, market)

@@ -265,7 +265,7 @@ def main() -> None:
         filters = sidebar_filters(con)
         if filters is None:
             return
-        definitions = data.kpi_definitions()
+        definitions = data.kpi_definitions(con)
         period_findings(con, filters)
         tab_overview, tab_trends, tab_diagnostics = st.tabs(["Overview", "Trends", "Diagnostics"])
         with tab_overview:

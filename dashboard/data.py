@@ -9,51 +9,22 @@ writes.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import os
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SERVING_DIR = "data/serving"
-DATABASE_RELATIVE = Path("current") / "cskpi.duckdb"
-KPI_DEFINITIONS_CSV = ROOT / "seeds" / "kpi_definitions.csv"
+# The dashboard opens the published copy through the one serving reader.
+# (re-exported names: the app calls them as data.connect etc.)
+from cskpi.serving import NotPublishedError as NotPublishedError
+from cskpi.serving import connect as connect
+from cskpi.serving import has_table
+from cskpi.serving import kpi_definitions as kpi_definitions
+from cskpi.serving import serving_database as serving_database
+
 GRAINS: tuple[str, ...] = ("month", "week", "day")
 DIAGNOSTIC_GRAINS: tuple[str, ...] = ("month", "week")
-
-
-class NotPublishedError(FileNotFoundError):
-    """Nothing has been published to the serving directory yet."""
-
-
-def serving_database(environ: Mapping[str, str] | None = None) -> Path:
-    """The published database: ``$CSKPI_SERVING_DIR/current/cskpi.duckdb`` (default data/serving)."""
-    env = os.environ if environ is None else environ
-    serving = Path(env.get("CSKPI_SERVING_DIR") or DEFAULT_SERVING_DIR)
-    if not serving.is_absolute():
-        serving = Path.cwd() / serving
-    return serving / DATABASE_RELATIVE
-
-
-def connect(database: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection; NotPublishedError when nothing is published yet."""
-    if not database.is_file():
-        raise NotPublishedError(
-            f"nothing published yet at {database}: run `make run` (or `cskpi publish`) to publish the marts"
-        )
-    return duckdb.connect(str(database), read_only=True)
-
-
-def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    row = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'main' and table_name = ?", [table]
-    ).fetchone()
-    return row is not None and row[0] > 0
 
 
 def _records(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -63,22 +34,6 @@ def _records(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None 
 
 
 # --------------------------------------------------------------------------- reference
-
-
-def kpi_definitions(path: Path = KPI_DEFINITIONS_CSV) -> dict[str, dict[str, Any]]:
-    """KPI code -> name, unit, higher_is_better from the seed (the single KPI catalogue)."""
-    if not path.is_file():
-        return {}
-    with path.open(newline="", encoding="utf-8") as fh:
-        return {
-            row["kpi_code"]: {
-                "name": row["kpi_name"],
-                "unit": row["unit"],
-                "higher_is_better": row["higher_is_better"].strip().lower() == "true",
-                "formula": row["formula"],
-            }
-            for row in csv.DictReader(fh)
-        }
 
 
 def serving_info(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:

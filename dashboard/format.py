@@ -1,47 +1,21 @@
-"""Formatting of KPI values for tiles, tables and captions (no Streamlit)."""
+"""Formatting of KPI values for tiles, tables and captions (no Streamlit); value formats come
+from the units of the KPI catalogue (cskpi.serving)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from cskpi.serving import format_change, format_value
+
 
 def fmt_value(value: float | None, unit: str) -> str:
-    if value is None:
-        return "–"
-    if unit == "percent":
-        return f"{value:.1f}%"
-    if unit == "seconds":
-        return fmt_seconds(value)
-    if unit == "eur":
-        return f"€{value:,.2f}"
-    if unit == "ratio":
-        return f"{value:.2f}"
-    return f"{value:.1f}"
-
-
-def fmt_seconds(value: float) -> str:
-    if abs(value) < 120:
-        return f"{value:.0f}s"
-    if abs(value) < 7200:
-        return f"{value / 60:.1f} min"
-    return f"{value / 3600:.1f} h"
+    return format_value(value, unit)
 
 
 def fmt_change(change: float | None, unit: str) -> str | None:
     """Signed change for st.metric's delta (None hides the delta)."""
-    if change is None:
-        return None
-    if unit == "percent":
-        return f"{change:+.1f} pp"
-    if unit == "seconds":
-        sign = "+" if change >= 0 else "-"
-        return sign + fmt_seconds(abs(change))
-    if unit == "eur":
-        return f"{change:+.2f} €"
-    if unit == "ratio":
-        return f"{change:+.2f}"
-    return f"{change:+.1f}"
+    return format_change(change, unit)
 
 
 def fmt_period(grain: str, start: dt.date) -> str:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 
+from cskpi.serving import connect
+
 
 def reader_loop(db_link: str, stop_at: float, queue: Queue, stop_file: str | None = None) -> None:
     """Query the current serving version until ``stop_at`` (or ``stop_file`` exists).
@@ -18,7 +20,7 @@ def reader_loop(db_link: str, stop_at: float, queue: Queue, stop_file: str | Non
     reads, errors, versions = 0, [], set()
     while time.monotonic() < stop_at and not (stop_file and Path(stop_file).exists()):
         try:
-            con = duckdb.connect(db_link, read_only=True)
+            con = connect(db_link)
             try:
                 versions.add(con.execute("select version_id from serving_versions").fetchone()[0])
                 expected = dict(con.execute("select table_name, row_count from serving_tables").fetchall())

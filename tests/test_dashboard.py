@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from cskpi import kpis  # noqa: E402
 from cskpi.publish import publish  # noqa: E402
 from dashboard import charts, data  # noqa: E402
 from dashboard.format import fmt_change, fmt_period, fmt_value, target_caption  # noqa: E402
@@ -70,8 +71,27 @@ def _metric_rows() -> list[tuple]:
     return rows
 
 
-def _write_warehouse(path: Path, with_diagnostics: bool = True, with_evidence: bool = True) -> None:
+def _write_definitions(con: duckdb.DuckDBPyConnection) -> None:
+    """kpi_definitions as dbt builds it: one row per catalogue KPI (test_kpis.py proves the equality)."""
+    con.execute(
+        "create table kpi_definitions (kpi_code varchar, kpi_name varchar, formula varchar, unit varchar,"
+        " higher_is_better boolean, source_article varchar, grains varchar)"
+    )
+    con.executemany(
+        "insert into kpi_definitions values (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (k.code, k.name, k.formula, k.unit.code, k.higher_is_better, "|".join(k.source), "|".join(k.grains))
+            for k in kpis.catalogue().kpis
+        ],
+    )
+
+
+def _write_warehouse(
+    path: Path, with_diagnostics: bool = True, with_evidence: bool = True, with_definitions: bool = True
+) -> None:
     con = duckdb.connect(str(path))
+    if with_definitions:
+        _write_definitions(con)
     con.execute(
         """create table kpi_metrics (period_grain varchar, period_start date, market_code varchar, channel varchar,
            kpi_code varchar, numerator double, denominator double, value double, unit varchar, target double,
@@ -203,11 +223,17 @@ def test_diagnostics_on_older_databases(tmp_path):
         assert data.diagnostics(c, "month", MONTHS[0], MONTHS[-1], "PL") == []
 
 
-def test_kpi_definitions_from_the_seed():
-    definitions = data.kpi_definitions()
+def test_kpi_definitions_from_the_published_copy(con, tmp_path):
+    definitions = data.kpi_definitions(con)
+    assert set(definitions) == set(kpis.catalogue().codes)
+    assert definitions["csat"]["name"] == kpis.catalogue().kpi("csat").name
     assert definitions["csat"]["higher_is_better"] is True
     assert definitions["repeat_contact_rate"]["higher_is_better"] is False
-    assert data.kpi_definitions(Path("/nonexistent.csv")) == {}
+    assert definitions["avg_speed_of_answer"]["unit"] == "seconds"
+    old = tmp_path / "old.duckdb"
+    _write_warehouse(old, with_definitions=False)
+    with duckdb.connect(str(old), read_only=True) as c:
+        assert data.kpi_definitions(c) == {}
 
 
 # --------------------------------------------------------------------------- formatting and charts
@@ -226,6 +252,10 @@ def test_formatting():
     assert fmt_period("week", dt.date(2024, 9, 30)).startswith("W40 2024")
     assert target_caption({"target": 85.0, "meets_target": False, "unit": "percent"}) == "target 85.0% · missed"
     assert target_caption({"target": None, "meets_target": None, "unit": "ratio"}) == "no target"
+    assert fmt_value(1234.5, "eur") == "€1,234.50"
+    assert fmt_change(0.5, "eur") == "+0.50 €"
+    assert fmt_value(-12.0, "score") == "-12.0"
+    assert fmt_value(3.0, "no_such_unit") == "3.0"
 
 
 def test_trend_chart_has_target_line_and_finding_marks(con):
@@ -261,6 +291,8 @@ def test_app_overview_trends_and_diagnostics(serving, monkeypatch):
     assert at.selectbox(key="market").value == "PL"
     assert any(TITLE in e.value and "repeat_contact_rate=23.7%" in e.value for e in at.error)
     assert len(at.metric) == len(KPIS)
+    # tile labels are the names of the published kpi_definitions table
+    assert {m.label for m in at.metric} == {kpis.catalogue().kpi(code).name for code in KPIS}
     assert len(at.get("vega_lite_chart")) >= 4  # trend charts
     assert TITLE in _markdown(at) and "Agree internal SLAs" in _markdown(at)
     assert at.table, "evidence table"

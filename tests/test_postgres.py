@@ -472,7 +472,7 @@ def test_analyst_privileges_cover_exactly_the_marts(analyst: psycopg2.extensions
         mart = (
             schema == SCHEMA
             and name.startswith(("dim_", "fct_", "kpi_", "dq_"))
-            and name not in ("fct_quarantined_rows", "kpi_definitions", "kpi_targets")
+            and name not in ("fct_quarantined_rows", "kpi_targets")
         )
         if can_select != mart or can_write:
             wrong.append(f"{schema}.{name}: select={can_select} write={can_write}")

@@ -1,11 +1,12 @@
-"""The README's KPI catalogue agrees with the kpi_definitions seed, and documents what exists."""
+"""The README's KPI table and docs/kpis.md agree with the KPI catalogue, and the README documents what exists."""
 
 from __future__ import annotations
 
-import csv
 import importlib.util
 import re
 from pathlib import Path
+
+from cskpi import kpis
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,11 +18,27 @@ def _catalogue_module():
     return module
 
 
-def test_readme_kpi_catalogue_matches_the_seed():
+def test_readme_kpi_catalogue_matches_the_catalogue():
     module = _catalogue_module()
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    expected = module.render(ROOT / "seeds" / "kpi_definitions.csv")
+    expected = module.render(kpis.load(ROOT))
     assert expected in readme, "README KPI catalogue is stale: run python scripts/kpi_catalogue.py"
+
+
+def test_docs_kpis_matches_the_catalogue():
+    module = _catalogue_module()
+    docs = (ROOT / "docs" / "kpis.md").read_text(encoding="utf-8")
+    cat = kpis.load(ROOT)
+    expected = module.render_docs(cat)
+    assert expected in docs, "docs/kpis.md is stale: run python scripts/kpi_catalogue.py"
+    for k in cat.kpis:
+        assert f"### `{k.code}`: {k.name}" in docs
+        assert f"- Channels: {', '.join(k.channels)}" in expected
+
+
+def test_no_model_description_cites_the_spec():
+    for path in [*(ROOT / "models").rglob("*.yml"), *(ROOT / "models").rglob("*.sql")]:
+        assert "SPEC §4" not in path.read_text(encoding="utf-8"), f"{path} cites SPEC §4: point at docs/kpis.md"
 
 
 def test_catalogue_lists_every_kpi_code_of_the_spec():
@@ -32,9 +49,7 @@ def test_catalogue_lists_every_kpi_code_of_the_spec():
         "avg_resolution_time", "ticket_resolution_rate", "reopen_rate", "escalation_rate", "pre_sales_share",
         "churn_rate",
     }  # fmt: skip
-    with (ROOT / "seeds" / "kpi_definitions.csv").open(newline="") as handle:
-        seed_codes = {r["kpi_code"] for r in csv.DictReader(handle)}
-    assert seed_codes == spec_codes
+    assert set(kpis.load(ROOT).codes) == spec_codes
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     module = _catalogue_module()
     block = readme.split(module.START, 1)[1].split(module.END, 1)[0]

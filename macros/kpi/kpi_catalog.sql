@@ -1,92 +1,32 @@
 {#-
-    The single definition of every KPI formula of SPEC §4, used by kpi_metrics,
-    kpi_daily and kpi_monthly. Numerators and denominators are expressions over
-    the measure columns of int_kpi__period_measures.
-
-    channels: which channel values the KPI is reported for
-    grains:   which period grains the KPI is reported for
-    scale:    100 for percentages and NPS, 1 otherwise
+    kpi_catalog(): the KPIs of var('kpi_catalogue') (dbt_project.yml, documented in
+    docs/kpis.md), each resolved against its unit: a list of dicts with code, name,
+    formula, unit, scale, numerator, denominator, channels (list of channel values),
+    grains, higher_is_better, bounds ([min, max], none = open) and source. Used by
+    kpi_definitions, kpi_metrics, kpi_daily, kpi_monthly and the KPI tests.
+    cskpi/kpis.py resolves the same block the same way for Python.
 -#}
 {% macro kpi_catalog() -%}
-    {%- set all_channels = ['phone', 'email', 'chat', 'web_form', 'social', 'all'] -%}
-    {%- set phone_channels = ['phone', 'all'] -%}
-    {%- set ticket_channels = ['email', 'chat', 'web_form', 'social', 'all'] -%}
-    {%- set total_only = ['all'] -%}
-    {%- set all_grains = ['day', 'week', 'month'] -%}
-    {%- set month_only = ['month'] -%}
-    {%- set catalog = [
-        {'code': 'service_level', 'unit': 'percent', 'scale': 100,
-         'numerator': '(calls_answered_within_sl + tickets_first_reply_within_threshold)',
-         'denominator': '(calls_incoming + tickets_created)',
-         'channels': all_channels, 'grains': all_grains},
-        {'code': 'avg_response_time', 'unit': 'seconds', 'scale': 1,
-         'numerator': 'queue_seconds_incoming', 'denominator': 'calls_incoming',
-         'channels': phone_channels, 'grains': all_grains},
-        {'code': 'avg_speed_of_answer', 'unit': 'seconds', 'scale': 1,
-         'numerator': 'queue_seconds_answered', 'denominator': 'calls_answered',
-         'channels': phone_channels, 'grains': all_grains},
-        {'code': 'aht', 'unit': 'seconds', 'scale': 1,
-         'numerator': 'handle_seconds_incoming', 'denominator': 'calls_incoming',
-         'channels': phone_channels, 'grains': all_grains},
-        {'code': 'aht_agent', 'unit': 'seconds', 'scale': 1,
-         'numerator': 'agent_handle_seconds_answered', 'denominator': 'calls_answered',
-         'channels': phone_channels, 'grains': all_grains},
-        {'code': 'avg_call_duration', 'unit': 'seconds', 'scale': 1,
-         'numerator': 'talk_hold_seconds_answered', 'denominator': 'calls_answered',
-         'channels': phone_channels, 'grains': all_grains},
-        {'code': 'call_abandonment_rate', 'unit': 'percent', 'scale': 100,
-         'numerator': 'calls_abandoned_counted', 'denominator': 'calls_incoming',
-         'channels': phone_channels, 'grains': all_grains},
-        {'code': 'first_contact_resolution', 'unit': 'percent', 'scale': 100,
-         'numerator': 'contacts_fcr', 'denominator': 'contacts_handled_known',
-         'channels': all_channels, 'grains': all_grains},
-        {'code': 'repeat_contact_rate', 'unit': 'percent', 'scale': 100,
-         'numerator': '(contacts - unique_contacts)', 'denominator': 'contacts',
-         'channels': all_channels, 'grains': all_grains},
-        {'code': 'cost_per_interaction', 'unit': 'eur', 'scale': 1,
-         'numerator': 'operating_cost_eur', 'denominator': 'contacts_handled',
-         'channels': total_only, 'grains': month_only},
-        {'code': 'cost_per_resolution', 'unit': 'eur', 'scale': 1,
-         'numerator': 'operating_cost_eur', 'denominator': 'contacts_resolved',
-         'channels': total_only, 'grains': month_only},
-        {'code': 'csat', 'unit': 'percent', 'scale': 100,
-         'numerator': 'csat_positive_ratings', 'denominator': 'csat_ratings',
-         'channels': all_channels, 'grains': all_grains},
-        {'code': 'nps', 'unit': 'score', 'scale': 100,
-         'numerator': '(nps_promoters - nps_detractors)', 'denominator': 'nps_responses',
-         'channels': total_only, 'grains': all_grains},
-        {'code': 'ces', 'unit': 'score', 'scale': 1,
-         'numerator': 'ces_score_sum', 'denominator': 'ces_responses',
-         'channels': all_channels, 'grains': all_grains},
-        {'code': 'esat', 'unit': 'percent', 'scale': 100,
-         'numerator': 'esat_positive_responses', 'denominator': 'esat_responses',
-         'channels': total_only, 'grains': all_grains},
-        {'code': 'interactions_per_order', 'unit': 'ratio', 'scale': 1,
-         'numerator': 'contacts', 'denominator': 'orders_placed',
-         'channels': total_only, 'grains': all_grains},
-        {'code': 'first_response_time', 'unit': 'seconds', 'scale': 1,
-         'numerator': 'first_response_seconds_sum', 'denominator': 'tickets_first_replied',
-         'channels': ticket_channels, 'grains': all_grains},
-        {'code': 'avg_resolution_time', 'unit': 'seconds', 'scale': 1,
-         'numerator': 'resolution_seconds_sum', 'denominator': 'tickets_solved',
-         'channels': ticket_channels, 'grains': all_grains},
-        {'code': 'ticket_resolution_rate', 'unit': 'percent', 'scale': 100,
-         'numerator': 'tickets_resolved', 'denominator': 'tickets_created',
-         'channels': ticket_channels, 'grains': all_grains},
-        {'code': 'reopen_rate', 'unit': 'percent', 'scale': 100,
-         'numerator': 'tickets_reopened', 'denominator': 'tickets_ever_solved',
-         'channels': ticket_channels, 'grains': all_grains},
-        {'code': 'escalation_rate', 'unit': 'percent', 'scale': 100,
-         'numerator': 'tickets_escalated', 'denominator': 'tickets_created',
-         'channels': ticket_channels, 'grains': all_grains},
-        {'code': 'pre_sales_share', 'unit': 'percent', 'scale': 100,
-         'numerator': 'contacts_pre_sales', 'denominator': 'contacts',
-         'channels': all_channels, 'grains': all_grains},
-        {'code': 'churn_rate', 'unit': 'percent', 'scale': 100,
-         'numerator': 'customers_churned', 'denominator': 'customers_active_at_start',
-         'channels': total_only, 'grains': month_only},
-    ] -%}
-    {{ return(catalog) }}
+    {%- set catalogue = var('kpi_catalogue') -%}
+    {%- set resolved = [] -%}
+    {%- for kpi in catalogue.kpis -%}
+        {%- set unit = catalogue.units[kpi.unit] -%}
+        {%- do resolved.append({
+            'code': kpi.code,
+            'name': kpi.name,
+            'formula': kpi.formula,
+            'unit': kpi.unit,
+            'scale': kpi.get('scale', unit.scale),
+            'numerator': kpi.numerator,
+            'denominator': kpi.denominator,
+            'channels': catalogue.channels[kpi.channels],
+            'grains': kpi.grains,
+            'higher_is_better': kpi.higher_is_better,
+            'bounds': kpi.get('bounds', unit.bounds),
+            'source': kpi.source,
+        }) -%}
+    {%- endfor -%}
+    {{ return(resolved) }}
 {%- endmacro %}
 
 {#- SQL list literal of quoted strings: ('a', 'b'). -#}
@@ -157,4 +97,9 @@
         {% for i in digits %}d{{ i }}.d * {{ 10 ** i }}{% if not loop.last %} + {% endif %}{% endfor %} as n
     from {% for i in digits %}digit as d{{ i }}{% if not loop.last %}
     cross join {% endif %}{% endfor %}
+{%- endmacro %}
+
+{#- A catalogue text as a typed SQL string literal (quotes escaped per adapter). -#}
+{% macro kpi_string_literal(text) -%}
+    cast('{{ dbt.escape_single_quotes(text) }}' as {{ dbt.type_string() }})
 {%- endmacro %}

@@ -1,5 +1,5 @@
 -- Every additive KPI's monthly numerator and denominator equal the sums of its daily ones
--- (SPEC §4: BI tools re-aggregate with sum(numerator) / sum(denominator)). Distinct
+-- (docs/kpis.md: BI tools re-aggregate with sum(numerator) / sum(denominator)). Distinct
 -- counts (repeat_contact_rate) are per period by design and are left out.
 -- Returns the month x market x channel x KPI slices that disagree.
 

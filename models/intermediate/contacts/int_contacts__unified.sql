@@ -1,4 +1,4 @@
--- One row per customer contact across all channels: incoming calls (SPEC §4:
+-- One row per customer contact across all channels: incoming calls (docs/kpis.md:
 -- offered minus short abandons) and created tickets. Calls that are not incoming
 -- (outbound, never queued, short abandons) are not contacts and are left out.
 -- Adds the repeat-contact look-ahead (same known customer, any channel, within

@@ -1,4 +1,4 @@
--- One row per ticket with the SPEC §4 ticket facts derived from its events:
+-- One row per ticket with the ticket facts of docs/kpis.md derived from its events:
 -- first public agent reply, solved/reopened/escalated flags, internal waiting time,
 -- handled/resolved flags, resolution time and the first-reply threshold check.
 -- Incremental: re-computes every ticket with a ticket or event version loaded since the

@@ -1,4 +1,4 @@
--- Employee satisfaction survey responses with the agent's market (SPEC §4: ESAT
+-- Employee satisfaction survey responses with the agent's market (docs/kpis.md: ESAT
 -- by survey_date and the agent's market).
 
 with

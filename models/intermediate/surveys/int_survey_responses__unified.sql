@@ -1,4 +1,4 @@
--- CSAT ratings, NPS and CES responses in one shape. Attribution (SPEC §4):
+-- CSAT ratings, NPS and CES responses in one shape. Attribution (docs/kpis.md):
 -- ratings by rated_at with the market and channel of the rated ticket or call;
 -- NPS by responded_at with its own market (else the customer's); CES by
 -- responded_at with the market of its ticket or call, else the customer's.

@@ -1,4 +1,4 @@
--- One row per call with the SPEC §4 call flags (offered, short abandon, incoming,
+-- One row per call with the call flags of docs/kpis.md (offered, short abandon, incoming,
 -- answered, service level, counted abandon, resolved) and local start time.
 -- Incremental: re-computes the calls with a raw version loaded since the watermark
 -- (max loaded_at) minus lookback_days; calls that left staging are deleted (post-hook).

@@ -3,6 +3,11 @@
 -- with numerator and denominator. Contacts count for the contact's agent
 -- (ticket assignee, else first replier); FRT for the agent of the first public
 -- reply; CSAT for the agent of the rated ticket or call, by rated date.
+-- Formulas: the catalogue's aht_agent, first_contact_resolution, csat and
+-- first_response_time (docs/kpis.md) with their scale; the numerators and
+-- denominators are summed here from per-agent facts because the catalogue's
+-- expressions read int_kpi__period_measures, which has no agent grain.
+{%- set agent_kpi_codes = ['aht_agent', 'first_contact_resolution', 'csat', 'first_response_time'] %}
 
 with
 
@@ -163,27 +168,15 @@ final as (
         agents.team,
         aggregated.contacts,
         aggregated.handled_contacts,
-        aggregated.aht_agent_numerator,
-        aggregated.aht_agent_denominator,
-        {{ safe_divide('aggregated.aht_agent_numerator', 'aggregated.aht_agent_denominator') }}
-            as aht_agent,
-        aggregated.first_contact_resolution_numerator,
-        aggregated.first_contact_resolution_denominator,
-        {{ safe_divide(
-            'aggregated.first_contact_resolution_numerator',
-            'aggregated.first_contact_resolution_denominator',
-            100
-        ) }} as first_contact_resolution,
-        aggregated.csat_numerator,
-        aggregated.csat_denominator,
-        {{ safe_divide('aggregated.csat_numerator', 'aggregated.csat_denominator', 100) }}
-            as csat,
-        aggregated.first_response_time_numerator,
-        aggregated.first_response_time_denominator,
-        {{ safe_divide(
-            'aggregated.first_response_time_numerator',
-            'aggregated.first_response_time_denominator'
-        ) }} as first_response_time
+        {%- for kpi in kpi_catalog() if kpi.code in agent_kpi_codes %}
+            aggregated.{{ kpi.code }}_numerator,
+            aggregated.{{ kpi.code }}_denominator,
+            {{ safe_divide(
+                'aggregated.' ~ kpi.code ~ '_numerator',
+                'aggregated.' ~ kpi.code ~ '_denominator',
+                kpi.scale
+            ) }} as {{ kpi.code }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
     from aggregated
     left join agents
         on aggregated.agent_id = agents.agent_id

@@ -1,6 +1,6 @@
 -- The long KPI table BI tools read: one row per period grain, period start,
 -- market, channel (incl. all) and KPI, with numerator, denominator, value, unit,
--- target and whether the target is met. Formulas: macro kpi_catalog (SPEC §4).
+-- target and whether the target is met. Formulas: the KPI catalogue (docs/kpis.md).
 
 with
 
