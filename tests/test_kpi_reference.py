@@ -1,4 +1,4 @@
-"""KPI marts against an independent reference computation (SPEC §4).
+"""KPI marts against an independent reference computation (docs/kpis.md).
 
 Generates a small clean data set, builds the whole project into a temporary DuckDB
 file (`dbt seed` + `dbt build`, every data and unit test green), then recomputes a
@@ -33,7 +33,7 @@ MARKETS = ("RO", "PL")
 START = "2024-02-15"
 DAYS = 120
 
-# SPEC §4 defaults (dbt_project.yml vars)
+# KPI defaults of docs/kpis.md (dbt_project.yml vars)
 SERVICE_LEVEL_SECONDS = 20
 SHORT_ABANDON_SECONDS = 5
 FCR_WINDOW = dt.timedelta(days=7)

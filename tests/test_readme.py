@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import subprocess
 from pathlib import Path
 
 from cskpi import kpis
@@ -36,9 +37,20 @@ def test_docs_kpis_matches_the_catalogue():
         assert f"- Channels: {', '.join(k.channels)}" in expected
 
 
-def test_no_model_description_cites_the_spec():
-    for path in [*(ROOT / "models").rglob("*.yml"), *(ROOT / "models").rglob("*.sql")]:
-        assert "SPEC §4" not in path.read_text(encoding="utf-8"), f"{path} cites SPEC §4: point at docs/kpis.md"
+def test_nothing_cites_a_path_outside_the_repository():
+    # A user's clone is the whole product: no file may send readers to a specification beside it.
+    outside = ("../" + "shared", "SPEC" + " §")
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    offenders = []
+    for name in tracked:
+        path = ROOT / name
+        if path.suffix in {".png", ".parquet", ".duckdb", ".zip"} or not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        offenders += [f"{name}: {needle}" for needle in outside if needle in text]
+    assert not offenders, f"point these at docs/ instead: {offenders}"
 
 
 def test_catalogue_lists_every_kpi_code_of_the_spec():

@@ -1,4 +1,4 @@
-"""Dirty data of SPEC §5 added on top of clean rows: re-exports, late updates, invalid rows.
+"""Dirty data added on top of clean rows (docs/quality.md): re-exports, late updates, invalid rows.
 
 Every class gets about ``rate`` x clean rows of its table (where it applies). Invalid rows
 are copies of clean rows with a fresh key and one defect, so the clean data stays intact.

@@ -1,6 +1,6 @@
 """Discover the landing files of every raw table and read them as typed Arrow batches.
 
-Layout (SPEC §3): ``<raw_dir>/<system>/<table>/*.parquet`` (or ``*.csv``). The files of a
+Layout (docs/contract.md): ``<raw_dir>/<system>/<table>/*.parquet`` (or ``*.csv``). The files of a
 table are read with DuckDB (``union_by_name``), and every contract column is cast to its
 contract type, so what reaches a server warehouse has exactly the types of cskpi.contract.
 """

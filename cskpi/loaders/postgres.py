@@ -173,7 +173,7 @@ def load_postgres(
     landings = find_landing_tables(raw_dir, tables)
     conn = connect(settings)
     duck = duckdb.connect()
-    # Time-zone-aware landing timestamps become UTC wall time (SPEC §3), whatever the machine's zone.
+    # Time-zone-aware landing timestamps become UTC wall time (docs/contract.md), whatever the machine's zone.
     duck.execute("set TimeZone = 'UTC'")
     results: list[LoadResult] = []
     try:
