@@ -87,7 +87,7 @@ def kpi_definitions(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]
     if not has_table(con, DEFINITIONS_TABLE):
         return {}
     rows = con.execute(
-        f"select kpi_code, kpi_name, unit, higher_is_better, formula from {DEFINITIONS_TABLE} order by kpi_code"
+        "select kpi_code, kpi_name, unit, higher_is_better, formula from kpi_definitions order by kpi_code"
     ).fetchall()
     return {
         code: {"name": name, "unit": unit, "higher_is_better": bool(better), "formula": formula}
