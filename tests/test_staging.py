@@ -453,6 +453,8 @@ BUILD_SELECT = [
     "path:seeds",
     "path:models/staging",
     "path:models/marts/quality",
+    # the KPI targets seed tests its codes against the catalogue model
+    "kpi_definitions",
     "--indirect-selection",
     "cautious",
 ]
