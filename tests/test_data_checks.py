@@ -2,7 +2,8 @@
 warehouse: they pass on clean data, and each one FAILS (or warns) on planted bad data with a
 message that names the table, the numbers, the reasons and sample keys.
 
-One warehouse per session: `dbt build` of seeds and models, `dbt test` of the data checks on it,
+One warehouse per session (a copy of scenario "small_clean": `dbt build` of seeds and models),
+`dbt test` of the data checks on it,
 then bad rows are planted in place and the checks run again (once with default thresholds, once
 with thresholds raised through the environment and --vars).
 """
@@ -10,7 +11,6 @@ with thresholds raised through the environment and --vars).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -20,12 +20,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from fixtures.warehouse import Warehouses
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-GEN_ARGS = ["--start", "2024-01-01", "--days", "30", "--scale", "0.03", "--markets", "RO,PL", "--dirt", "0"]
 CHECKS = (
     "raw_rows_reconcile_with_staging",
     "quarantine_rate_below_threshold",
@@ -77,33 +77,17 @@ class Warehouse:
 
 
 @pytest.fixture(scope="session")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    work = tmp_path_factory.mktemp("data_checks")
-    raw = work / "raw"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CSKPI_", "DBT_"))}
-    env.update(
-        {
-            "CSKPI_PROJECT_DIR": str(REPO),
-            "DBT_PROFILES_DIR": str(REPO),
-            "CSKPI_RAW_DIR": str(raw),
-            "CSKPI_DUCKDB_PATH": str(work / "cskpi.duckdb"),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        }
-    )
-    gen = subprocess.run(
-        [str(BIN / "cskpi"), "generate", "--out", str(raw), *GEN_ARGS, "--quiet"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert gen.returncode == 0, gen.stderr
-    wh = Warehouse(work / "cskpi.duckdb", work, env)
-    wh.dbt("build", "--resource-type", "seed", "--resource-type", "model")
+def checked(warehouse: Warehouses, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """A private copy of the "small_clean" build: the tests below plant bad rows in it."""
+    built = warehouse("small_clean").copy(tmp_path_factory.mktemp("data_checks"))
+    wh = Warehouse(built.db, built.db.parent, built.env)
     assert wh.query("select count(*) from kpi_metrics")[0][0] > 0
     return wh
 
 
 @pytest.fixture(scope="session")
-def clean(warehouse: Warehouse) -> dict[str, str]:
-    return warehouse.test_checks()
+def clean(checked: Warehouse) -> dict[str, str]:
+    return checked.test_checks()
 
 
 def test_data_checks_pass_on_clean_data(clean: dict[str, str]):
@@ -125,9 +109,9 @@ def _recon(wh: Warehouse, table: str) -> tuple[int, int, int, int]:
 
 
 @pytest.fixture(scope="session")
-def planted(warehouse: Warehouse, clean: dict[str, str]) -> Planted:
+def planted(checked: Warehouse, clean: dict[str, str]) -> Planted:
     """Bad data for every check at once (each in a different table, so the messages are exact)."""
-    wh = warehouse
+    wh = checked
     expected: dict[str, list[str]] = {}
 
     # A fact lost a row.
@@ -195,25 +179,25 @@ def planted(warehouse: Warehouse, clean: dict[str, str]) -> Planted:
 
 
 @pytest.mark.parametrize("check", [c for c in CHECKS if c != "daily_contacts_no_sudden_jumps"])
-def test_error_checks_fail_on_planted_data_with_precise_messages(planted: Planted, warehouse: Warehouse, check):
+def test_error_checks_fail_on_planted_data_with_precise_messages(planted: Planted, checked: Warehouse, check):
     assert planted.statuses[check] == "fail"
-    assert warehouse.messages(check) == planted.expected[check]
+    assert checked.messages(check) == planted.expected[check]
 
 
-def test_jump_check_warns_with_the_day_and_the_numbers(planted: Planted, warehouse: Warehouse):
+def test_jump_check_warns_with_the_day_and_the_numbers(planted: Planted, checked: Warehouse):
     assert planted.statuses["daily_contacts_no_sudden_jumps"] == "warn"
-    messages = warehouse.messages("daily_contacts_no_sudden_jumps")
+    messages = checked.messages("daily_contacts_no_sudden_jumps")
     assert planted.expected["daily_contacts_no_sudden_jumps"][0] in messages
     # The same weekday a week later compares with the planted day, too.
     assert any("contacts 1000 on" in m for m in messages)
 
 
-def test_thresholds_come_from_the_environment_and_vars(planted: Planted, warehouse: Warehouse):
-    raised = warehouse.test_checks(
+def test_thresholds_come_from_the_environment_and_vars(planted: Planted, checked: Warehouse):
+    raised = checked.test_checks(
         "--vars", json.dumps({"contact_jump_factor": 5000}), env={"CSKPI_QUARANTINE_THRESHOLD": "0.9"}
     )
     assert raised["quarantine_rate_below_threshold"] == "pass"
     assert raised["daily_contacts_no_sudden_jumps"] == "pass"
     assert raised["raw_rows_reconcile_with_staging"] == "fail"  # no threshold: still failing
-    fewer = warehouse.test_checks(env={"CSKPI_QUARANTINE_MIN_ROWS": "21"})  # 20 rows: below the minimum
+    fewer = checked.test_checks(env={"CSKPI_QUARANTINE_MIN_ROWS": "21"})  # 20 rows: below the minimum
     assert fewer["quarantine_rate_below_threshold"] == "pass"

@@ -3,7 +3,8 @@
 Generates the default demo data (markets RO, PL, HU, CZ, DE from 2024-01-01, 456 days,
 seed 42: both case studies of the source articles and their fixes), builds the models
 the diagnostics need (`dbt seed`, `dbt run --select +kpi_diagnostic_evidence`) and
-runs every data and unit test of the diagnostics models, once per module. Then checks
+runs every data and unit test of the diagnostics models, once per session (scenario
+"diagnostics", tests/fixtures/scenarios.py). Then checks
 that the data-defined rules find the case studies for the right reasons:
 
 - Poland (Sep-Dec 2024: fast answers, slow internal escalations) is flagged for
@@ -18,68 +19,27 @@ that the data-defined rules find the case studies for the right reasons:
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
+from fixtures.warehouse import Warehouses
 
 ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-DBT = str(BIN / "dbt")
-CSKPI = str(BIN / "cskpi")
-
-MARKETS = ("RO", "PL", "HU", "CZ", "DE")
-START = "2024-01-01"
-DAYS = 456
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    tmp = tmp_path_factory.mktemp("diagnostics")
-    raw = tmp / "raw"
-    db = tmp / "warehouse.duckdb"
-    started = time.monotonic()
-    subprocess.run(
-        [CSKPI, "generate", "--out", str(raw), "--start", START, "--days", str(DAYS)]
-        + ["--markets", ",".join(MARKETS), "--seed", "42", "--quiet"],
-        check=True,
-        cwd=ROOT,
-    )
-    env = {
-        **os.environ,
-        "DBT_PROFILES_DIR": str(ROOT),
-        "CSKPI_TARGET": "duckdb",
-        "CSKPI_RAW_DIR": str(raw),
-        "CSKPI_DUCKDB_PATH": str(db),
-    }
-    common = ["--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs")]
-    diagnostics_nodes = [
-        "diagnostic_rules",
-        "diagnostic_rule_conditions",
-        "path:models/intermediate/diagnostics",
-        "path:models/marts/diagnostics",
-    ]
-    for command in (
-        ["seed"],
-        ["run", "--select", "+kpi_diagnostic_evidence"],
-        ["test", "--select", *diagnostics_nodes],
-    ):
-        result = subprocess.run([DBT, *command, *common], cwd=ROOT, env=env, capture_output=True, text=True)
-        assert result.returncode == 0, f"dbt {command[0]} failed:\n{result.stdout[-6000:]}"
-    print(f"\ndiagnostics warehouse built in {time.monotonic() - started:.0f} s")
-    yield db
+def demo(warehouse: Warehouses) -> Path:
+    """The demo warehouse file (scenario "diagnostics")."""
+    return warehouse("diagnostics").db
 
 
 @pytest.fixture(scope="module")
-def findings(warehouse: Path) -> set[tuple[str, str, str, dt.date]]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+def findings(demo: Path) -> set[tuple[str, str, str, dt.date]]:
+    with duckdb.connect(str(demo), read_only=True) as con:
         rows = con.execute("select period_grain, market_code, rule_code, period_start from kpi_diagnostics").fetchall()
     return {(r[0], r[1], r[2], r[3]) for r in rows}
 
@@ -95,8 +55,8 @@ def test_poland_escalation_bottleneck_during_the_case_only(findings):
     assert months <= {"2024-09", "2024-10", "2024-11", "2024-12", "2025-01"}  # nothing before the case
 
 
-def test_poland_evidence_fast_answers_but_repeat_contacts_and_low_csat(warehouse):
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+def test_poland_evidence_fast_answers_but_repeat_contacts_and_low_csat(demo):
+    with duckdb.connect(str(demo), read_only=True) as con:
         rows = con.execute(
             """select period_start, kpi_code, value, target, meets_target, evidence_text
                from kpi_diagnostic_evidence
@@ -129,8 +89,8 @@ def test_romania_trust_deficit_while_new_and_before_the_fix(findings):
     assert not {m for m in months if m >= "2024-07"}, "trust signals and FAQ from June 2024 fixed it"
 
 
-def test_romania_evidence_pre_sales_interactions_and_launch(warehouse):
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+def test_romania_evidence_pre_sales_interactions_and_launch(demo):
+    with duckdb.connect(str(demo), read_only=True) as con:
         rows = con.execute(
             """select kpi_code, value from kpi_diagnostic_evidence
                where period_grain = 'month' and market_code = 'RO' and rule_code = 'new_market_trust_deficit'
@@ -155,8 +115,8 @@ def test_weekly_findings_agree_with_the_case_studies(findings):
     assert len(ro_weeks) >= 8 and all(p < dt.date(2024, 7, 1) for p in ro_weeks)
 
 
-def test_evidence_rows_match_conditions_count(warehouse):
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+def test_evidence_rows_match_conditions_count(demo):
+    with duckdb.connect(str(demo), read_only=True) as con:
         mismatched = con.execute(
             """select count(*) from kpi_diagnostics d
                where d.conditions_count <> (
@@ -167,14 +127,14 @@ def test_evidence_rows_match_conditions_count(warehouse):
     assert mismatched == (0,)
 
 
-def test_report_and_dashboard_data_on_the_published_demo(warehouse, tmp_path):
+def test_report_and_dashboard_data_on_the_published_demo(demo, tmp_path):
     from cskpi.publish import publish
     from cskpi.report import report
 
-    text = report(warehouse, month="2024-10", market="PL")
+    text = report(demo, month="2024-10", market="PL")
     assert "Internal escalation bottleneck" in text and "repeat_contact_rate=" in text
 
-    version = publish(warehouse, tmp_path / "serving", "test-diagnostics")
+    version = publish(demo, tmp_path / "serving", "test-diagnostics")
     assert {"kpi_diagnostics", "kpi_diagnostic_evidence"} <= {t.name for t in version.tables}
 
     sys.path.insert(0, str(ROOT))

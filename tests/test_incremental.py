@@ -25,24 +25,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
-from cskpi import contract
+from fixtures.landing import NIGHTLY_TABLES, land_night, late_bucket
 
 ROOT = Path(__file__).resolve().parents[1]
 CSKPI = str(Path(sys.executable).with_name("cskpi"))
-TABLES = (
-    "helpdesk/tickets",
-    "helpdesk/ticket_events",
-    "helpdesk/satisfaction_ratings",
-    "telephony/calls",
-    "shop/orders",
-    "shop/customers",
-    "workforce/agents",
-    "workforce/employee_surveys",
-    "finance/operating_costs",
-    "surveys/nps_responses",
-    "surveys/ces_responses",
-)
 START = dt.date(2024, 1, 1)
 DAYS = 21
 FIRST_NIGHT = dt.datetime(2024, 1, 11, 12, 0)  # night 0: the initial full build
@@ -51,44 +37,10 @@ MODELS_ONLY = ("--resource-type", "seed", "--resource-type", "model")
 MART_PREFIXES = ("fct_", "dim_", "kpi_", "dq_")
 
 
-def _late_bucket(table: str) -> str:
-    """Rows whose key hash falls in this bucket arrive one night after their _loaded_at."""
-    key = ", ".join(f"cast({c} as varchar)" for c in contract.table(table).primary_key)
-    return f"hash(concat_ws('|', {key}, cast(_loaded_at as varchar))) % 20 = 0"
-
-
 def _nights() -> list[dt.datetime | None]:
     """Cut-off _loaded_at per night; None = everything (the final night)."""
     cuts: list[dt.datetime | None] = [FIRST_NIGHT + dt.timedelta(days=i) for i in range(NIGHTS)]
     return [*cuts, None]
-
-
-def _land_night(
-    con: duckdb.DuckDBPyConnection,
-    full: Path,
-    landing: Path,
-    index: int,
-    cut: dt.datetime | None,
-    prev: dt.datetime | None,
-    prev2: dt.datetime | None,
-) -> None:
-    """Write night ``index``'s part file per table: rows loaded in (prev, cut] that are not held
-    back, plus the held-back rows of the previous night (loaded in (prev2, prev])."""
-    for table in TABLES:
-        src = f"read_parquet('{full / table}/*.parquet', union_by_name=true)"
-        on_time = "true" if cut is None else f"_loaded_at <= timestamp '{cut}'"
-        bucket = _late_bucket(table)
-        late = "false" if cut is None else bucket
-        if prev is None:  # night 0 (initial load): everything up to the cut, nothing held back
-            window = f"{on_time} or _loaded_at is null"
-        else:
-            window = f"_loaded_at > timestamp '{prev}' and {on_time} and not ({late})"
-            if prev2 is not None:  # rows held back last night (night 0 holds nothing back)
-                held = f"_loaded_at > timestamp '{prev2}' and _loaded_at <= timestamp '{prev}' and {bucket}"
-                window = f"({window}) or ({held})"
-        out = landing / table / f"part-night{index:02d}.parquet"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        con.execute(f"copy (select * from {src} where {window}) to '{out}' (format parquet)")
 
 
 def _mart_tables(con: duckdb.DuckDBPyConnection, db: str) -> list[str]:
@@ -225,7 +177,7 @@ def nightly(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path
         for i, cut in enumerate(nights):
             prev = nights[i - 1] if i > 0 else None
             prev2 = nights[i - 2] if i > 1 else None
-            _land_night(con, full, landing, i, cut, prev, prev2)
+            land_night(con, full, landing, i, cut, prev, prev2)
             if dbt is None:
                 # Night 0: the initial full build. Models only: on a partial landing set a
                 # relationships test can fail (a call whose customer loads the next night).
@@ -237,7 +189,7 @@ def nightly(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path
                 dbt(inc, "run")
         assert dbt is not None
         # every generated row has landed exactly once
-        for table in TABLES:
+        for table in NIGHTLY_TABLES:
             landed = con.execute(f"select count(*) from read_parquet('{landing / table}/*.parquet')").fetchone()[0]
             generated = con.execute(f"select count(*) from read_parquet('{full / table}/*.parquet')").fetchone()[0]
             assert landed == generated, table
@@ -263,7 +215,7 @@ def test_late_rows_were_delivered_late(nightly: dict[str, Path]) -> None:
     con = duckdb.connect()
     late = con.execute(
         f"select count(*) from read_parquet('{nightly['landing']}/helpdesk/ticket_events/part-night*.parquet', "
-        f"filename=true) where {_late_bucket('helpdesk/ticket_events')} and filename not like '%night00%'"
+        f"filename=true) where {late_bucket('helpdesk/ticket_events')} and filename not like '%night00%'"
     ).fetchone()[0]
     assert late > 0
 

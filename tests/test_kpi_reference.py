@@ -13,25 +13,23 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
+from fixtures.scenarios import SCENARIOS
+from fixtures.warehouse import Built, Warehouses
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 DBT = str(BIN / "dbt")
-CSKPI = str(BIN / "cskpi")
 
-MARKETS = ("RO", "PL")
-START = "2024-02-15"
-DAYS = 120
+MARKETS = SCENARIOS["kpi_reference"].markets
 
 # KPI defaults of docs/kpis.md (dbt_project.yml vars)
 SERVICE_LEVEL_SECONDS = 20
@@ -55,55 +53,13 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
-    tmp = tmp_path_factory.mktemp("kpi_reference")
-    raw = tmp / "raw"
-    db = tmp / "warehouse.duckdb"
-    subprocess.run(
-        [
-            CSKPI,
-            "generate",
-            "--out",
-            str(raw),
-            "--start",
-            START,
-            "--days",
-            str(DAYS),
-            "--scale",
-            "0.1",
-            "--markets",
-            ",".join(MARKETS),
-            "--dirt",
-            "0",
-            "--quiet",
-        ],
-        check=True,
-        cwd=ROOT,
-    )
-    env = {
-        **os.environ,
-        "DBT_PROFILES_DIR": str(ROOT),
-        "CSKPI_TARGET": "duckdb",
-        "CSKPI_RAW_DIR": str(raw),
-        "CSKPI_DUCKDB_PATH": str(db),
-    }
-    common = ["--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs")]
-    for command in (["seed"], ["build"]):
-        result = subprocess.run(
-            [DBT, *command, *common],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        assert result.returncode == 0, f"dbt {command[0]} failed:\n{result.stdout[-6000:]}"
-    yield raw, db
+def built(warehouse: Warehouses) -> Built:
+    return warehouse("kpi_reference")
 
 
 @pytest.fixture(scope="module")
-def metrics(warehouse: tuple[Path, Path]) -> dict[tuple, tuple]:
-    _, db = warehouse
-    with duckdb.connect(str(db), read_only=True) as con:
+def metrics(built: Built) -> dict[tuple, tuple]:
+    with duckdb.connect(str(built.db), read_only=True) as con:
         rows = con.execute(
             "select period_grain, period_start, market_code, channel, kpi_code,"
             " numerator, denominator, value from kpi_metrics"
@@ -303,9 +259,8 @@ CHECKED_KPIS = (
 
 
 @pytest.fixture(scope="module")
-def reference(warehouse: tuple[Path, Path]) -> Reference:
-    raw, _ = warehouse
-    return Reference(raw)
+def reference(built: Built) -> Reference:
+    return Reference(built.raw)
 
 
 def _compare(
@@ -354,9 +309,8 @@ def test_daily_kpis_match_reference(metrics: dict, reference: Reference, day: dt
     assert checked >= 5
 
 
-def test_every_defined_kpi_is_in_kpi_metrics(warehouse: tuple[Path, Path]) -> None:
-    _, db = warehouse
-    with duckdb.connect(str(db), read_only=True) as con:
+def test_every_defined_kpi_is_in_kpi_metrics(built: Built) -> None:
+    with duckdb.connect(str(built.db), read_only=True) as con:
         defined = {r[0] for r in con.execute("select kpi_code from kpi_definitions").fetchall()}
         present = {r[0] for r in con.execute("select distinct kpi_code from kpi_metrics").fetchall()}
         with_value = {
@@ -384,20 +338,12 @@ def test_week_and_month_are_not_sums_of_days(metrics: dict) -> None:
         assert monthly >= daily
 
 
-def test_docs_generate_and_every_model_and_column_is_described(warehouse: tuple[Path, Path]) -> None:
-    raw, db = warehouse
-    target = db.parent / "docs_target"
-    env = {
-        **os.environ,
-        "DBT_PROFILES_DIR": str(ROOT),
-        "CSKPI_TARGET": "duckdb",
-        "CSKPI_RAW_DIR": str(raw),
-        "CSKPI_DUCKDB_PATH": str(db),
-    }
+def test_docs_generate_and_every_model_and_column_is_described(built: Built) -> None:
+    target = built.db.parent / "docs_target"
     result = subprocess.run(
-        [DBT, "docs", "generate", "--target-path", str(target), "--log-path", str(db.parent / "logs")],
+        [DBT, "docs", "generate", "--target-path", str(target), "--log-path", str(built.logs)],
         cwd=ROOT,
-        env=env,
+        env=built.env,
         capture_output=True,
         text=True,
     )

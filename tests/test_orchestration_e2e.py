@@ -1,6 +1,7 @@
 """End-to-end runs of the nightly Dagster job on a tiny generated data set.
 
-One clean data set and one dirty one (30% bad rows) are generated once per session.
+One clean data set and one dirty one (30% bad rows) are generated once per session
+(scenarios small_clean and small_dirty, tests/fixtures/scenarios.py).
 The clean run goes through ``execute_in_process`` to inspect every check evaluation;
 the dirty run and the lock test go through the real ``cskpi run`` CLI.
 """
@@ -19,11 +20,11 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from fixtures.warehouse import Warehouses
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
-GEN_ARGS = ["--start", "2024-01-01", "--days", "30", "--scale", "0.03", "--markets", "RO,PL"]
 # The data checks: dbt tests with stored failing rows (README, "Nightly checks").
 DATA_CHECKS = {
     "quarantine_rate_below_threshold",
@@ -46,14 +47,9 @@ def _cskpi(*args: str, env: dict[str, str] | None = None, timeout: float = 300) 
 
 
 @pytest.fixture(scope="session")
-def datasets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("orchestration_data")
-    out = {}
-    for name, dirt in (("clean", "0"), ("dirty", "0.3")):
-        result = _cskpi("generate", "--out", str(root / name), *GEN_ARGS, "--dirt", dirt)
-        assert result.returncode == 0, result.stderr
-        out[name] = root / name
-    return out
+def datasets(warehouse: Warehouses) -> dict[str, Path]:
+    """The landing folders of scenarios small_clean and small_dirty (generated once per session)."""
+    return {name: warehouse.landing(f"small_{name}").raw for name in ("clean", "dirty")}
 
 
 @pytest.fixture()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import glob
 import hashlib
-import json
 import os
 import shutil
 import socket
@@ -27,7 +26,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from kpi_compare import keyed, same
+from fixtures.builds import DUCKDB_REFERENCE, Build, finish_build, start_build, target_env
+from fixtures.compare import assert_same_rows, assert_server_matches_duckdb, duckdb_kpi_metrics, keyed
 
 pytestmark = pytest.mark.postgres
 
@@ -168,24 +168,6 @@ def work_dir() -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def _env(work_dir: Path, raw_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CSKPI_", "DBT_"))}
-    env.update(
-        {
-            "CSKPI_PROJECT_DIR": str(PROJECT),
-            "DBT_PROFILES_DIR": str(PROJECT),
-            "CSKPI_RAW_DIR": str(raw_dir),
-            "CSKPI_THREADS": "4",
-            # dirt 0.01 per class quarantines more than the 5% the data check allows by default
-            "CSKPI_QUARANTINE_THRESHOLD": "0.2",
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    env.update(extra)
-    return env
-
-
 @pytest.fixture(scope="session")
 def raw_dir(work_dir: Path) -> Path:
     out = work_dir / "raw"
@@ -213,58 +195,13 @@ class LoadRuns:
 
 @pytest.fixture(scope="session")
 def loaded(cluster: Cluster, pg_env: dict[str, str], work_dir: Path, raw_dir: Path) -> LoadRuns:
-    env = _env(work_dir, raw_dir, **pg_env)
+    env = target_env(raw_dir, **pg_env)
     first = _load(env, raw_dir)
     assert first.returncode == 0, f"first cskpi load failed:\n{first.stdout}\n{first.stderr}"
     counts_1 = _raw_counts(cluster)
     second = _load(env, raw_dir)
     assert second.returncode == 0, f"second cskpi load failed:\n{second.stdout}\n{second.stderr}"
     return LoadRuns(counts_1, _raw_counts(cluster), first.stderr)
-
-
-@dataclass
-class Build:
-    name: str
-    returncode: int
-    log: str
-    run_results: list[dict]
-    seconds: float
-
-    def built(self, unique_id: str) -> bool:
-        return any(r["unique_id"] == unique_id and r["status"] == "success" for r in self.run_results)
-
-    def failures(self) -> list[str]:
-        """Errored and failed nodes with their message; skipped nodes only as a count."""
-        bad = [
-            f"{r['unique_id']}: {r['status']} {(r.get('message') or '')[:300]}"
-            for r in self.run_results
-            if r["status"] not in ("success", "pass", "skipped")
-            # exposures (models/exposures.yml) have nothing to build: dbt reports them as no-op
-            and not (r["status"] == "no-op" and r["unique_id"].startswith("exposure."))
-        ]
-        skipped = sum(r["status"] == "skipped" for r in self.run_results)
-        return [*bad, f"({skipped} downstream nodes skipped)"] if skipped else bad
-
-
-def _start_build(work_dir: Path, name: str, env: dict[str, str], *selection: str) -> subprocess.Popen[str]:
-    """`dbt build` (seeds, models, tests) in the background, so the two targets build in parallel."""
-    cmd = [str(BIN / "dbt"), "build", "--project-dir", str(PROJECT), *selection]
-    cmd += ["--target-path", str(work_dir / f"target_{name}"), "--log-path", str(work_dir / f"logs_{name}")]
-    # Output to a file, not a pipe: an unread pipe would stall the other build.
-    with (work_dir / f"dbt_{name}.out").open("w") as out:
-        return subprocess.Popen(cmd, env=env, cwd=PROJECT, stdout=out, stderr=subprocess.STDOUT, text=True)
-
-
-def _finish_build(work_dir: Path, name: str, proc: subprocess.Popen[str], started: float) -> Build:
-    try:
-        proc.wait(timeout=STEP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    out = (work_dir / f"dbt_{name}.out").read_text()
-    results_file = work_dir / f"target_{name}" / "run_results.json"
-    results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
-    return Build(name, proc.returncode, out, results, time.monotonic() - started)
 
 
 @dataclass
@@ -280,15 +217,11 @@ def builds(loaded: LoadRuns, pg_env: dict[str, str], work_dir: Path, raw_dir: Pa
     started = time.monotonic()
     # PostgreSQL: everything (seeds, models, data and unit tests). DuckDB is only the reference for
     # the comparison (its own tests run elsewhere): seeds and models up to kpi_metrics.
-    pg = _start_build(
-        work_dir, "postgres", _env(work_dir, raw_dir, CSKPI_TARGET="postgres", CSKPI_THREADS="6", **pg_env)
-    )
-    duck_env = _env(work_dir, raw_dir, CSKPI_TARGET="duckdb", CSKPI_DUCKDB_PATH=str(duck_path))
-    duck = _start_build(
-        work_dir, "duckdb", duck_env, "--select", "+kpi_metrics", "--resource-type", "seed", "--resource-type", "model"
-    )
-    pg_build = _finish_build(work_dir, "postgres", pg, started)
-    duck_build = _finish_build(work_dir, "duckdb", duck, started)
+    pg = start_build(work_dir, "postgres", target_env(raw_dir, CSKPI_TARGET="postgres", CSKPI_THREADS="6", **pg_env))
+    duck_env = target_env(raw_dir, CSKPI_TARGET="duckdb", CSKPI_DUCKDB_PATH=str(duck_path))
+    duck = start_build(work_dir, "duckdb", duck_env, *DUCKDB_REFERENCE)
+    pg_build = finish_build(work_dir, "postgres", pg, started, STEP_TIMEOUT)
+    duck_build = finish_build(work_dir, "duckdb", duck, started, STEP_TIMEOUT)
     return Builds(pg_build, duck_build, duck_path)
 
 
@@ -311,7 +244,7 @@ def test_load_is_idempotent(loaded: LoadRuns, raw_dir: Path):
 def test_load_names_missing_landing_table(cluster: Cluster, pg_env: dict[str, str], work_dir: Path, raw_dir: Path):
     partial = work_dir / "raw_partial"
     shutil.copytree(raw_dir / "helpdesk", partial / "helpdesk")
-    result = _load(_env(work_dir, partial, **pg_env), partial)
+    result = _load(target_env(partial, **pg_env), partial)
     assert result.returncode != 0
     assert "telephony/calls" in result.stderr and "missing" in result.stderr
     assert "Traceback" not in result.stderr
@@ -350,37 +283,13 @@ def _pg_kpi_metrics(cluster: Cluster) -> tuple[list[str], dict[tuple, dict[str, 
         conn.close()
 
 
-def _assert_same_rows(left: dict, right: dict, columns: list[str], names: tuple[str, str]) -> None:
-    only_left, only_right = sorted(left.keys() - right.keys(), key=str), sorted(right.keys() - left.keys(), key=str)
-    assert not only_left and not only_right, (
-        f"{len(only_left)} rows only on {names[0]}, e.g. {only_left[:5]}; "
-        f"{len(only_right)} only on {names[1]}, e.g. {only_right[:5]}"
-    )
-    diffs = [
-        f"{key} {col}: {names[0]}={left[key][col]!r} {names[1]}={right[key][col]!r}"
-        for key in sorted(left, key=str)
-        for col in columns
-        if not same(left[key][col], right[key][col])
-    ]
-    assert not diffs, f"{len(diffs)} differing values of {len(left)} rows:\n" + "\n".join(diffs[:30])
-
-
 def test_kpi_metrics_match_duckdb(builds: Builds, cluster: Cluster):
     # Compared even when an unrelated node failed, as long as kpi_metrics itself was built on both.
     for build in (builds.postgres, builds.duckdb):
         if not build.built("model.cskpi.kpi_metrics"):
             pytest.fail(f"kpi_metrics was not built on {build.name}; see test_dbt_*_passes_on_* for the errors")
-    con = duckdb.connect(str(builds.duckdb_path), read_only=True)
-    cursor = con.execute("select * from kpi_metrics")
-    duck_cols = [d[0] for d in cursor.description]
-    duck = keyed(duck_cols, cursor.fetchall())
-    con.close()
     pg_cols, pg = _pg_kpi_metrics(cluster)
-
-    assert sorted(pg_cols) == sorted(duck_cols)
-    assert len(duck) > 0, "kpi_metrics is empty on DuckDB"
-    assert sum(r["value"] is not None for r in duck.values()) > len(duck) / 4, "too few KPI values to compare"
-    _assert_same_rows(duck, pg, duck_cols, ("duckdb", "postgres"))
+    assert_server_matches_duckdb(builds.duckdb_path, pg_cols, pg, "postgres")
 
 
 def test_incremental_rerun_on_postgres_is_idempotent(
@@ -390,15 +299,15 @@ def test_incremental_rerun_on_postgres_is_idempotent(
     if not builds.postgres.built("model.cskpi.kpi_metrics"):
         pytest.fail("kpi_metrics was not built on postgres")
     cols, before = _pg_kpi_metrics(cluster)
-    env = _env(work_dir, raw_dir, CSKPI_TARGET="postgres", CSKPI_THREADS="6", **pg_env)
+    env = target_env(raw_dir, CSKPI_TARGET="postgres", CSKPI_THREADS="6", **pg_env)
     # Same target path as the first build: dbt reuses its partial parse (saves a full parse).
-    proc = _start_build(work_dir, "postgres", env, "--select", "+kpi_metrics", "--resource-type", "model")
-    rerun = _finish_build(work_dir, "postgres", proc, time.monotonic())
+    proc = start_build(work_dir, "postgres", env, "--select", "+kpi_metrics", "--resource-type", "model")
+    rerun = finish_build(work_dir, "postgres", proc, time.monotonic(), STEP_TIMEOUT)
     assert rerun.returncode == 0 and not rerun.failures(), (
         "incremental rerun failed:\n" + "\n".join(rerun.failures()) + "\n" + rerun.log[-3000:]
     )
     _, after = _pg_kpi_metrics(cluster)
-    _assert_same_rows(before, after, cols, ("first run", "rerun"))
+    assert_same_rows(before, after, cols, ("first run", "rerun"))
 
 
 # ---------------------------------------------------------------------------- tests: grants
@@ -536,8 +445,7 @@ def _cskpi_run(work_dir: Path, raw_dir: Path, pg_env: dict[str, str], name: str)
     """`cskpi run` on the PostgreSQL target, its DuckDB path and serving folder under work_dir/name."""
     base = work_dir / name
     duck_path, serving = _duckdb_path(work_dir, name), base / "serving"
-    env = _env(
-        work_dir,
+    env = target_env(
         raw_dir,
         CSKPI_TARGET="postgres",
         CSKPI_DUCKDB_PATH=str(duck_path),
@@ -566,16 +474,6 @@ def run_beside_stale_duckdb(
     return _cskpi_run(work_dir, raw_dir, pg_env, "run_stale"), digest
 
 
-def _published_kpi_metrics(serving: Path) -> tuple[list[str], dict[tuple, dict[str, object]]]:
-    con = duckdb.connect(str(serving / "current" / "cskpi.duckdb"), read_only=True)
-    try:
-        cursor = con.execute("select * from kpi_metrics")
-        cols = [d[0] for d in cursor.description]
-        return cols, keyed(cols, cursor.fetchall())
-    finally:
-        con.close()
-
-
 def _assert_run_on_postgres(run: PgRun, cluster: Cluster) -> None:
     assert run.returncode == 0, run.stderr[-4000:]
     assert f"warehouse: PostgreSQL postgresql://{DBT_USER}@127.0.0.1:{cluster.port}/{DATABASE} (schema {SCHEMA})" in (
@@ -586,11 +484,11 @@ def _assert_run_on_postgres(run: PgRun, cluster: Cluster) -> None:
     assert set(DATA_CHECKS) <= set(checks), set(DATA_CHECKS) - set(checks)
     assert all(checks[c] in ("ok", "WARN") for c in DATA_CHECKS), {c: checks[c] for c in DATA_CHECKS}
     assert "published:" in run.stderr
-    cols, published = _published_kpi_metrics(run.serving)
+    cols, published = duckdb_kpi_metrics(run.serving / "current" / "cskpi.duckdb")
     pg_cols, pg = _pg_kpi_metrics(cluster)
     assert sorted(cols) == sorted(pg_cols)
     assert len(published) > 0
-    _assert_same_rows(published, pg, pg_cols, ("published", "postgres"))
+    assert_same_rows(published, pg, pg_cols, ("published", "postgres"))
 
 
 def test_cskpi_run_on_postgres_without_a_duckdb_file(run_without_duckdb: PgRun, cluster: Cluster):

@@ -27,7 +27,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from kpi_compare import keyed, same
+from fixtures.builds import DUCKDB_REFERENCE, Build, finish_build, start_build, target_env
+from fixtures.compare import assert_server_matches_duckdb, keyed
 
 pytestmark = pytest.mark.spark
 
@@ -60,24 +61,6 @@ def spark_available() -> None:
         if os.environ.get("CI"):
             pytest.fail(f"CI is set but {reason}")
         pytest.skip(reason)
-
-
-def _env(work_dir: Path, raw_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CSKPI_", "DBT_", "SPARK_", "PYSPARK_"))}
-    env.update(
-        {
-            "CSKPI_PROJECT_DIR": str(PROJECT),
-            "DBT_PROFILES_DIR": str(PROJECT),
-            "CSKPI_RAW_DIR": str(raw_dir),
-            "CSKPI_THREADS": "4",
-            # dirt 0.01 per class quarantines more than the 5% the data check allows by default
-            "CSKPI_QUARANTINE_THRESHOLD": "0.2",
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    env.update(extra)
-    return env
 
 
 # ---------------------------------------------------------------------------- worker (own process)
@@ -141,38 +124,6 @@ def raw_dir(spark_available: None, work_dir: Path) -> Path:
 
 
 @dataclass
-class Build:
-    name: str
-    returncode: int
-    log: str
-    run_results: list[dict]
-    seconds: float
-
-    def failures(self) -> list[str]:
-        bad = [
-            f"{r['unique_id']}: {r['status']} {(r.get('message') or '')[:300]}"
-            for r in self.run_results
-            if r["status"] not in ("success", "pass", "skipped")
-            # exposures (models/exposures.yml) have nothing to build: dbt reports them as no-op
-            and not (r["status"] == "no-op" and r["unique_id"].startswith("exposure."))
-        ]
-        skipped = sum(r["status"] == "skipped" for r in self.run_results)
-        return [*bad, f"({skipped} downstream nodes skipped)"] if skipped else bad
-
-
-def _finish(work_dir: Path, name: str, proc: subprocess.Popen[str], started: float) -> Build:
-    try:
-        proc.wait(timeout=STEP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    out = (work_dir / f"{name}.out").read_text()
-    results_file = work_dir / f"target_{name}" / "run_results.json"
-    results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
-    return Build(name, proc.returncode, out, results, time.monotonic() - started)
-
-
-@dataclass
 class Builds:
     spark: Build
     duckdb: Build
@@ -185,7 +136,7 @@ class Builds:
 def builds(work_dir: Path, raw_dir: Path) -> Builds:
     duck_path = work_dir / "warehouse.duckdb"
     started = time.monotonic()
-    spark_env = _env(work_dir, raw_dir, CSKPI_TARGET="spark", CSKPI_SPARK_DIR=str(work_dir / "spark"))
+    spark_env = target_env(raw_dir, CSKPI_TARGET="spark", CSKPI_SPARK_DIR=str(work_dir / "spark"))
     with (work_dir / "spark.out").open("w") as out:
         spark = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), str(work_dir), str(raw_dir)],
@@ -195,14 +146,10 @@ def builds(work_dir: Path, raw_dir: Path) -> Builds:
             stderr=subprocess.STDOUT,
             text=True,
         )
-    duck_env = _env(work_dir, raw_dir, CSKPI_TARGET="duckdb", CSKPI_DUCKDB_PATH=str(duck_path), CSKPI_THREADS="2")
-    duck_cmd = [str(BIN / "dbt"), "build", "--project-dir", str(PROJECT), "--select", "+kpi_metrics"]
-    duck_cmd += ["--resource-type", "seed", "--resource-type", "model"]
-    duck_cmd += ["--target-path", str(work_dir / "target_duckdb"), "--log-path", str(work_dir / "logs_duckdb")]
-    with (work_dir / "duckdb.out").open("w") as out:
-        duck = subprocess.Popen(duck_cmd, env=duck_env, cwd=PROJECT, stdout=out, stderr=subprocess.STDOUT, text=True)
-    duck_build = _finish(work_dir, "duckdb", duck, started)
-    spark_build = _finish(work_dir, "spark", spark, started)
+    duck_env = target_env(raw_dir, CSKPI_TARGET="duckdb", CSKPI_DUCKDB_PATH=str(duck_path), CSKPI_THREADS="2")
+    duck = start_build(work_dir, "duckdb", duck_env, *DUCKDB_REFERENCE)
+    duck_build = finish_build(work_dir, "duckdb", duck, started, STEP_TIMEOUT)
+    spark_build = finish_build(work_dir, "spark", spark, started, STEP_TIMEOUT)
     timings_file, counts_file = work_dir / "timings.json", work_dir / "raw_counts.json"
     timings = json.loads(timings_file.read_text()) if timings_file.exists() else {}
     counts = json.loads(counts_file.read_text()) if counts_file.exists() else {}
@@ -250,32 +197,12 @@ def test_kpi_metrics_match_duckdb(builds: Builds, work_dir: Path):
     assert builds.duckdb.returncode == 0, "dbt on DuckDB failed:\n" + builds.duckdb.log[-4000:]
     exported = work_dir / "kpi_metrics_spark"
     assert exported.is_dir(), "kpi_metrics was not built on Spark; see test_dbt_build_passes_on_spark"
-    con = duckdb.connect(str(builds.duckdb_path), read_only=True)
-    cursor = con.execute("select * from kpi_metrics")
-    duck_cols = [d[0] for d in cursor.description]
-    duck = keyed(duck_cols, cursor.fetchall())
-    con.close()
     con = duckdb.connect()
     cursor = con.execute(f"select * from read_parquet('{exported}/*.parquet')")
     spark_cols = [d[0] for d in cursor.description]
     spark = keyed(spark_cols, cursor.fetchall())
     con.close()
-
-    assert sorted(spark_cols) == sorted(duck_cols)
-    assert len(duck) > 0, "kpi_metrics is empty on DuckDB"
-    assert sum(r["value"] is not None for r in duck.values()) > len(duck) / 4, "too few KPI values to compare"
-    only_duck, only_spark = sorted(duck.keys() - spark.keys(), key=str), sorted(spark.keys() - duck.keys(), key=str)
-    assert not only_duck and not only_spark, (
-        f"{len(only_duck)} rows only on DuckDB, e.g. {only_duck[:5]}; "
-        f"{len(only_spark)} only on Spark, e.g. {only_spark[:5]}"
-    )
-    diffs = [
-        f"{key} {col}: duckdb={duck[key][col]!r} spark={spark[key][col]!r}"
-        for key in sorted(duck, key=str)
-        for col in duck_cols
-        if not same(duck[key][col], spark[key][col])
-    ]
-    assert not diffs, f"{len(diffs)} differing values of {len(duck)} rows:\n" + "\n".join(diffs[:30])
+    assert_server_matches_duckdb(builds.duckdb_path, spark_cols, spark, "spark")
 
 
 if __name__ == "__main__":  # the Spark worker: python tests/test_spark.py WORK_DIR RAW_DIR

@@ -17,196 +17,53 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 import pytest
 import yaml
+from fixtures.landing import (
+    DAY,
+    FUTURE,
+    L1,
+    L2,
+    agent,
+    at,
+    call,
+    cost,
+    customer,
+    event,
+    order,
+    rating,
+    ticket,
+    write_landing,
+)
 
-from cskpi.contract import REASON_CODES, TABLES, Table
+from cskpi.contract import REASON_CODES, TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
 
-PA_TYPES = {
-    "varchar": pa.string(),
-    "integer": pa.int32(),
-    "double": pa.float64(),
-    "boolean": pa.bool_(),
-    "timestamp": pa.timestamp("us"),
-    "date": pa.date32(),
-}
-
-D0 = dt.datetime(2024, 6, 1, 10, 0, 0)
-L1 = dt.datetime(2024, 6, 2, 0, 0, 0)  # first load
-L2 = dt.datetime(2024, 6, 3, 0, 0, 0)  # second load (re-export / update)
-FUTURE = L1 + dt.timedelta(hours=2)  # more than future_tolerance_minutes after _loaded_at
-DAY = dt.date(2024, 6, 1)
-
-
-def _h(hours: float) -> dt.datetime:
-    return D0 + dt.timedelta(hours=hours)
-
-
-def _ticket(tid: str | None, **kw: object) -> dict:
-    row = {
-        "ticket_id": tid,
-        "market_code": "RO",
-        "channel": "email",
-        "customer_id": "K1",
-        "order_id": "O1",
-        "category": "delivery",
-        "priority": "normal",
-        "status": "open",
-        "assignee_agent_id": "A1",
-        "created_at": _h(0),
-        "updated_at": _h(1),
-        "solved_at": None,
-        "requester_email": "alice@example.com",
-        "subject": "Where is my parcel",
-        "_loaded_at": L1,
-    }
-    row.update(kw)
-    return row
-
-
-def _event(eid: str | None, tid: str | None, **kw: object) -> dict:
-    row = {
-        "event_id": eid,
-        "ticket_id": tid,
-        "event_at": _h(0.5),
-        "event_type": "agent_reply",
-        "author_type": "agent",
-        "agent_id": "A1",
-        "is_public": True,
-        "status_from": None,
-        "status_to": None,
-        "escalated_to": None,
-        "_loaded_at": L1,
-    }
-    row.update(kw)
-    return row
-
-
-def _rating(rid: str, tid: str | None, cid: str | None, **kw: object) -> dict:
-    row = {
-        "rating_id": rid,
-        "ticket_id": tid,
-        "call_id": cid,
-        "score": 5,
-        "rated_at": _h(3),
-        "comment": "thanks bob@example.com",
-        "_loaded_at": L1,
-    }
-    row.update(kw)
-    return row
-
-
-def _call(cid: str, **kw: object) -> dict:
-    row = {
-        "call_id": cid,
-        "direction": "inbound",
-        "market_code": "PL",
-        "queue": "payment",
-        "customer_id": "K2",
-        "caller_number": "+48600100200",
-        "started_at": _h(0),
-        "ivr_seconds": 20,
-        "queue_entered_at": _h(0.01),
-        "queue_seconds": 15,
-        "answered_at": _h(0.02),
-        "ended_at": _h(0.2),
-        "agent_id": "A1",
-        "talk_seconds": 300,
-        "hold_seconds": 10,
-        "after_call_work_seconds": 30,
-        "outcome": "answered",
-        "disposition": "resolved",
-        "_loaded_at": L1,
-    }
-    row.update(kw)
-    return row
-
-
-def _order(oid: str, cust: str | None, **kw: object) -> dict:
-    row = {
-        "order_id": oid,
-        "customer_id": cust,
-        "market_code": "RO",
-        "ordered_at": _h(-48),
-        "updated_at": _h(-48),
-        "status": "placed",
-        "currency": "RON",
-        "total_amount": 120.5,
-        "_loaded_at": L1,
-    }
-    row.update(kw)
-    return row
-
-
-def _customer(cid: str, market: str | None, email: str) -> dict:
-    return {
-        "customer_id": cid,
-        "market_code": market,
-        "email": email,
-        "phone": "+40700000000",
-        "created_at": _h(-100),
-        "_loaded_at": L1,
-    }
-
-
-def _agent(aid: str, **kw: object) -> dict:
-    row = {
-        "agent_id": aid,
-        "full_name": "Ana Agent",
-        "email": f"{aid.lower()}@cs.example.com",
-        "team": "T1",
-        "market_code": "RO",
-        "employment": "in_house",
-        "hired_on": dt.date(2023, 1, 2),
-        "left_on": None,
-        "_loaded_at": L1,
-    }
-    row.update(kw)
-    return row
-
-
-def _cost(month: dt.date, market: str | None, cost_type: str, amount: float, **kw: object) -> dict:
-    row = {
-        "cost_month": month,
-        "market_code": market,
-        "cost_type": cost_type,
-        "amount": amount,
-        "currency": "RON",
-        "_loaded_at": L1,
-    }
-    row.update(kw)
-    return row
-
-
 LANDING: dict[str, list[dict]] = {
     "helpdesk/tickets": [
-        _ticket("T1"),
-        _ticket("T1"),  # exact duplicate
-        _ticket("T1", status="solved", solved_at=_h(20), updated_at=_h(20), _loaded_at=L2),  # late update wins
-        _ticket("T2", market_code="PL", customer_id=None, requester_email="carol@example.com"),
-        _ticket("T3", market_code="XX"),
-        _ticket("T4", status="solved", solved_at=_h(-1)),
-        _ticket("T5", created_at=FUTURE, updated_at=FUTURE),
-        _ticket("T6", channel="fax"),
-        _ticket(None),
-        _ticket(None, subject="other"),
-        _ticket("T8", customer_id="K404"),
-        _ticket("T7", priority="low", updated_at=_h(1)),
-        _ticket("T7", priority="high", updated_at=_h(2)),  # same _loaded_at, later updated_at wins
-        _ticket("T9", market_code="XX", channel="fax"),  # two rules broken: the first reason wins
+        ticket("T1"),
+        ticket("T1"),  # exact duplicate
+        ticket("T1", status="solved", solved_at=at(20), updated_at=at(20), _loaded_at=L2),  # late update wins
+        ticket("T2", market_code="PL", customer_id=None, requester_email="carol@example.com"),
+        ticket("T3", market_code="XX"),
+        ticket("T4", status="solved", solved_at=at(-1)),
+        ticket("T5", created_at=FUTURE, updated_at=FUTURE),
+        ticket("T6", channel="fax"),
+        ticket(None),
+        ticket(None, subject="other"),
+        ticket("T8", customer_id="K404"),
+        ticket("T7", priority="low", updated_at=at(1)),
+        ticket("T7", priority="high", updated_at=at(2)),  # same _loaded_at, later updated_at wins
+        ticket("T9", market_code="XX", channel="fax"),  # two rules broken: the first reason wins
     ],
     "helpdesk/ticket_events": [
-        _event("E1", "T1"),
-        _event("E2", "T3"),
-        _event("E3", None),
-        _event("E4", "T1", event_type="bogus"),
-        _event(
+        event("E1", "T1"),
+        event("E2", "T3"),
+        event("E3", None),
+        event("E4", "T1", event_type="bogus"),
+        event(
             "E5",
             "T2",
             event_type="status_change",
@@ -216,25 +73,25 @@ LANDING: dict[str, list[dict]] = {
             status_from="new",
             status_to="open",
         ),
-        _event("E6", "T2", event_at=FUTURE),
-        _event("E7", "T2", event_at=FUTURE, event_type="bogus"),
+        event("E6", "T2", event_at=FUTURE),
+        event("E7", "T2", event_at=FUTURE, event_type="bogus"),
     ],
     "helpdesk/satisfaction_ratings": [
-        _rating("R1", "T1", None),
-        _rating("R2", None, "C1", score=4),
-        _rating("R3", "T1", None, score=9),
-        _rating("R4", "T1", "C1"),
-        _rating("R5", None, None),
-        _rating("R6", "T4", None),
-        _rating("R7", "T404", None, score=0),
+        rating("R1", "T1", None),
+        rating("R2", None, "C1", score=4),
+        rating("R3", "T1", None, score=9),
+        rating("R4", "T1", "C1"),
+        rating("R5", None, None),
+        rating("R6", "T4", None),
+        rating("R7", "T404", None, score=0),
     ],
     "telephony/calls": [
-        _call("C1"),
-        _call("C2", talk_seconds=-5),
-        _call("C3", ended_at=_h(-1)),
-        _call("C4", answered_at=_h(-0.5)),
-        _call("C5", outcome="weird"),
-        _call(
+        call("C1"),
+        call("C2", talk_seconds=-5),
+        call("C3", ended_at=at(-1)),
+        call("C4", answered_at=at(-0.5)),
+        call("C5", outcome="weird"),
+        call(
             "C6",
             market_code="RO",
             outcome="abandoned",
@@ -245,26 +102,26 @@ LANDING: dict[str, list[dict]] = {
             after_call_work_seconds=0,
             disposition=None,
         ),
-        _call("C7", talk_seconds=-1, ended_at=_h(-1)),
+        call("C7", talk_seconds=-1, ended_at=at(-1)),
     ],
     "shop/customers": [
-        _customer("K1", "RO", "alice@example.com"),
-        _customer("K2", "PL", "dave@example.com"),
-        _customer("K3", None, "eve@example.com"),
+        customer("K1", "RO", "alice@example.com"),
+        customer("K2", "PL", "dave@example.com"),
+        customer("K3", None, "eve@example.com"),
     ],
     "shop/orders": [
-        _order("O1", "K1"),
-        _order("O1", "K1", status="shipped", updated_at=_h(-24), _loaded_at=L2),
-        _order("O2", None),
-        _order("O3", "K3"),
-        _order("O4", "K999"),
-        _order("O5", "K1", updated_at=_h(-49)),
-        _order("O6", "K999", updated_at=_h(-49)),
+        order("O1", "K1"),
+        order("O1", "K1", status="shipped", updated_at=at(-24), _loaded_at=L2),
+        order("O2", None),
+        order("O3", "K3"),
+        order("O4", "K999"),
+        order("O5", "K1", updated_at=at(-49)),
+        order("O6", "K999", updated_at=at(-49)),
     ],
     "workforce/agents": [
-        _agent("A1"),
-        _agent("A2", left_on=dt.date(2022, 1, 1)),
-        _agent("A3", employment="freelance"),
+        agent("A1"),
+        agent("A2", left_on=dt.date(2022, 1, 1)),
+        agent("A3", employment="freelance"),
     ],
     "workforce/employee_surveys": [
         {"response_id": "S1", "agent_id": "A1", "survey_date": DAY, "score": 4, "_loaded_at": L1},
@@ -272,19 +129,19 @@ LANDING: dict[str, list[dict]] = {
         {"response_id": "S3", "agent_id": "A1", "survey_date": DAY, "score": 0, "_loaded_at": L1},
     ],
     "finance/operating_costs": [
-        _cost(DAY, "RO", "salaries", 1000.0),
-        _cost(DAY, "PL", "tools", 50.0),
-        _cost(DAY, "PL", "tools", 55.0, _loaded_at=L2),
-        _cost(DAY, None, "tools", 1.0),
-        _cost(DAY, "XX", "tools", 1.0),
-        _cost(DAY, "RO", "party", 1.0),
+        cost(DAY, "RO", "salaries", 1000.0),
+        cost(DAY, "PL", "tools", 50.0),
+        cost(DAY, "PL", "tools", 55.0, _loaded_at=L2),
+        cost(DAY, None, "tools", 1.0),
+        cost(DAY, "XX", "tools", 1.0),
+        cost(DAY, "RO", "party", 1.0),
     ],
     "surveys/nps_responses": [
         {
             "response_id": "N1",
             "customer_id": "K1",
             "market_code": "RO",
-            "responded_at": _h(5),
+            "responded_at": at(5),
             "score": 10,
             "_loaded_at": L1,
         },
@@ -292,7 +149,7 @@ LANDING: dict[str, list[dict]] = {
             "response_id": "N2",
             "customer_id": "K1",
             "market_code": "RO",
-            "responded_at": _h(5),
+            "responded_at": at(5),
             "score": 11,
             "_loaded_at": L1,
         },
@@ -300,7 +157,7 @@ LANDING: dict[str, list[dict]] = {
             "response_id": "N3",
             "customer_id": "K2",
             "market_code": "XX",
-            "responded_at": _h(5),
+            "responded_at": at(5),
             "score": 7,
             "_loaded_at": L1,
         },
@@ -308,7 +165,7 @@ LANDING: dict[str, list[dict]] = {
             "response_id": "N4",
             "customer_id": "K404",
             "market_code": "PL",
-            "responded_at": _h(5),
+            "responded_at": at(5),
             "score": 7,
             "_loaded_at": L1,
         },
@@ -319,7 +176,7 @@ LANDING: dict[str, list[dict]] = {
             "customer_id": "K1",
             "ticket_id": "T1",
             "call_id": None,
-            "responded_at": _h(5),
+            "responded_at": at(5),
             "score": 6,
             "_loaded_at": L1,
         },
@@ -328,7 +185,7 @@ LANDING: dict[str, list[dict]] = {
             "customer_id": "K2",
             "ticket_id": None,
             "call_id": "C2",
-            "responded_at": _h(5),
+            "responded_at": at(5),
             "score": 6,
             "_loaded_at": L1,
         },
@@ -337,7 +194,7 @@ LANDING: dict[str, list[dict]] = {
             "customer_id": "K2",
             "ticket_id": None,
             "call_id": "C1",
-            "responded_at": _h(5),
+            "responded_at": at(5),
             "score": 8,
             "_loaded_at": L1,
         },
@@ -346,7 +203,7 @@ LANDING: dict[str, list[dict]] = {
             "customer_id": "K2",
             "ticket_id": None,
             "call_id": None,
-            "responded_at": _h(5),
+            "responded_at": at(5),
             "score": 2,
             "_loaded_at": L1,
         },
@@ -398,34 +255,6 @@ EXPECTED_QUARANTINE: list[tuple[str, str | None, str]] = [
 ]
 
 EXPECTED_DUPLICATES = {"helpdesk/tickets": 3, "shop/orders": 1, "finance/operating_costs": 1}
-
-
-def arrow_table(table: Table, rows: list[dict]) -> pa.Table:
-    schema = pa.schema([(c.name, PA_TYPES[c.type]) for c in table.columns])
-    return pa.Table.from_pylist(rows, schema=schema)
-
-
-def write_landing(
-    raw_dir: Path, fmt: str = "parquet", skip: tuple[str, ...] = (), drop_columns: dict[str, str] | None = None
-) -> Path:
-    """Write LANDING as <raw_dir>/<system>/<table>/part-0.<fmt>, two files for tables with re-exports."""
-    drop_columns = drop_columns or {}
-    for table in TABLES:
-        if table.path in skip:
-            continue
-        rows = LANDING[table.path]
-        target = raw_dir / table.system / table.name
-        target.mkdir(parents=True, exist_ok=True)
-        # Split by load so re-exports arrive in their own file, as in a real landing zone.
-        for i, load in enumerate(sorted({r["_loaded_at"] for r in rows})):
-            data = arrow_table(table, [r for r in rows if r["_loaded_at"] == load])
-            if table.path in drop_columns:
-                data = data.drop_columns([drop_columns[table.path]])
-            if fmt == "csv":
-                pacsv.write_csv(data, target / f"part-{i}.csv")
-            else:
-                pq.write_table(data, target / f"part-{i}.parquet")
-    return raw_dir
 
 
 def _dbt_command(
@@ -495,10 +324,10 @@ class Run:
 @pytest.fixture(scope="session")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
     work = tmp_path_factory.mktemp("staging")
-    main = write_landing(work / "main" / "raw")
-    csv = write_landing(work / "csv" / "raw", fmt="csv")
+    main = write_landing(work / "main" / "raw", LANDING)
+    csv = write_landing(work / "csv" / "raw", LANDING, fmt="csv")
     broken = write_landing(
-        work / "broken" / "raw", skip=("shop/orders",), drop_columns={"telephony/calls": "talk_seconds"}
+        work / "broken" / "raw", LANDING, skip=("shop/orders",), drop_columns={"telephony/calls": "talk_seconds"}
     )
     started = {
         "main": Run(["build", *BUILD_SELECT], main, work / "main" / "wh.duckdb"),
@@ -557,7 +386,7 @@ def test_late_update_wins(built: duckdb.DuckDBPyConnection) -> None:
     t1 = built.execute(
         f"select status, solved_at, loaded_at from {_rel(built, 'stg_helpdesk__tickets')} where ticket_id = 'T1'"
     ).fetchall()
-    assert t1 == [("solved", _h(20), L2)]
+    assert t1 == [("solved", at(20), L2)]
     t7 = built.execute(f"select priority from {_rel(built, 'stg_helpdesk__tickets')} where ticket_id = 'T7'")
     assert t7.fetchall() == [("high",)]
     o1 = built.execute(f"select status from {_rel(built, 'stg_shop__orders')} where order_id = 'O1'").fetchall()
@@ -717,4 +546,4 @@ def test_contract_docs_list_every_reason_in_priority_order() -> None:
 if __name__ == "__main__":  # build the landing set for manual runs: python tests/test_staging.py DIR [csv]
     out = Path(sys.argv[1])
     shutil.rmtree(out, ignore_errors=True)
-    write_landing(out, fmt=sys.argv[2] if len(sys.argv) > 2 else "parquet")
+    write_landing(out, LANDING, fmt=sys.argv[2] if len(sys.argv) > 2 else "parquet")
