@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from dagster._utils import run_with_concurrent_update_guard
@@ -17,15 +20,37 @@ from cskpi.targets import dbt_target
 # Everything whose change can alter the manifest.
 _MANIFEST_INPUTS = ("models", "macros", "seeds", "tests/dbt", "snapshots", "analyses")
 _MANIFEST_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml")
+# Environment that profiles.yml turns into relation names (database, schema): the manifest bakes
+# them into every relation_name, so a manifest parsed for another warehouse names wrong tables.
+_RELATION_ENV = ("CSKPI_TARGET", "CSKPI_DUCKDB_PATH", "CSKPI_PG_DATABASE", "CSKPI_PG_SCHEMA", "CSKPI_SPARK_SCHEMA")
+_PARSE_ENV_FILE = "cskpi_parse_env.json"
+
+
+def parse_environment(manifest: Path, environ: Mapping[str, str] | None = None) -> dict[str, object]:
+    """What the manifest was parsed for: the relation environment, and the manifest's own
+    mtime, so a manifest rewritten by a plain dbt command counts as unknown."""
+    env = os.environ if environ is None else environ
+    return {
+        "env": {name: env.get(name) for name in _RELATION_ENV},
+        "manifest_mtime_ns": manifest.stat().st_mtime_ns if manifest.exists() else None,
+    }
+
+
+def _parse_env_path(manifest: Path) -> Path:
+    return manifest.with_name(_PARSE_ENV_FILE)
 
 
 def manifest_is_stale(root: Path, manifest: Path) -> bool:
-    """True when ``manifest`` is missing or older than any file dbt parses.
+    """True when ``manifest`` is missing, was parsed for another warehouse (another run or
+    test may share the target folder), or is older than any file dbt parses.
 
     ``prepare_if_dev`` only re-parses under ``dagster dev``; ``cskpi run`` and the
     tests import the code location directly, so they need the same guarantee.
     """
     if not manifest.exists():
+        return True
+    recorded = _parse_env_path(manifest)
+    if not recorded.exists() or json.loads(recorded.read_text(encoding="utf-8")) != parse_environment(manifest):
         return True
     built = manifest.stat().st_mtime
     candidates = [root / name for name in _MANIFEST_FILES]
@@ -52,6 +77,9 @@ def parse_manifest(project: DbtProject) -> None:
             .wait()
         ),
         project=project,
+    )
+    _parse_env_path(project.manifest_path).write_text(
+        json.dumps(parse_environment(project.manifest_path)), encoding="utf-8"
     )
 
 

@@ -507,3 +507,30 @@ def test_weekly_full_refresh_schedule(monkeypatch):
     assert data.run_config["ops"]["cskpi_dbt"]["config"]["full_refresh"] is True
     monkeypatch.setenv("CSKPI_FULL_REFRESH_CRON", "30 3 * * 6")
     assert full_refresh_cron() == "30 3 * * 6"
+
+
+def test_a_manifest_parsed_for_another_warehouse_is_stale(tmp_path, monkeypatch):
+    # Stored-failure relations carry the database name the manifest was parsed for: a manifest
+    # left in the shared target folder by a build of another DuckDB file must be re-parsed.
+    from orchestration import project
+
+    root = tmp_path / "repo"
+    (root / "models").mkdir(parents=True)
+    (root / "models" / "m.sql").write_text("select 1")
+    manifest = root / "target" / "manifest.json"
+    manifest.parent.mkdir()
+    manifest.write_text("{}")
+    monkeypatch.setenv("CSKPI_DUCKDB_PATH", str(tmp_path / "a.duckdb"))
+    assert project.manifest_is_stale(root, manifest), "no record of what it was parsed for"
+
+    record = manifest.with_name("cskpi_parse_env.json")
+    record.write_text(json.dumps(project.parse_environment(manifest)))
+    assert not project.manifest_is_stale(root, manifest)
+
+    monkeypatch.setenv("CSKPI_DUCKDB_PATH", str(tmp_path / "b.duckdb"))
+    assert project.manifest_is_stale(root, manifest), "parsed for a.duckdb, running against b.duckdb"
+
+    monkeypatch.setenv("CSKPI_DUCKDB_PATH", str(tmp_path / "a.duckdb"))
+    time.sleep(0.01)
+    manifest.write_text('{"rewritten": "by a plain dbt command"}')
+    assert project.manifest_is_stale(root, manifest), "rewritten since it was recorded"
