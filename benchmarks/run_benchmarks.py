@@ -42,22 +42,13 @@ from pathlib import Path
 
 import duckdb
 
+from cskpi import contract
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SIZES = {"S": 1.0, "M": 10.0, "L": 100.0}
-TABLES = (
-    "helpdesk/tickets",
-    "helpdesk/ticket_events",
-    "helpdesk/satisfaction_ratings",
-    "telephony/calls",
-    "shop/orders",
-    "shop/customers",
-    "workforce/agents",
-    "workforce/employee_surveys",
-    "finance/operating_costs",
-    "surveys/nps_responses",
-    "surveys/ces_responses",
-)
+# every raw table of the contract
+TABLES = tuple(t.path for t in contract.TABLES)
 # Models (and seeds) in one invocation, data tests in another: a failing test must not skip
 # models (on a partial landing set a relationships test can fail, e.g. an agent row that is
 # exported only when the agent leaves).

@@ -8,23 +8,14 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from cskpi import contract
 from cskpi.cli import main
 from cskpi.generator import GenerateConfig, generate
+from cskpi.generator.arrow import ARROW_TYPES
 from cskpi.generator.dirt import applicable
-
-ARROW = {
-    "varchar": pa.string(),
-    "integer": pa.int32(),
-    "double": pa.float64(),
-    "boolean": pa.bool_(),
-    "timestamp": pa.timestamp("us"),
-    "date": pa.date32(),
-}
 
 
 def _connect(out: Path) -> duckdb.DuckDBPyConnection:
@@ -70,7 +61,7 @@ def test_every_contract_table_and_column_with_arrow_types(story):
         schema = pq.read_schema(files[0])
         assert schema.names == list(t.column_names), t.path
         for col in t.columns:
-            assert schema.field(col.name).type == ARROW[col.type], (t.path, col.name)
+            assert schema.field(col.name).type == ARROW_TYPES[col.type], (t.path, col.name)
         assert manifest["tables"][t.path]["rows"] == sum(pq.read_metadata(f).num_rows for f in files)
 
 
