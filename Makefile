@@ -3,6 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Parallel pytest workers of `make test` (2 cores here; 1 runs the suite serially).
+TEST_WORKERS ?= 2
 
 export DBT_PROFILES_DIR := $(CURDIR)
 export CSKPI_PROJECT_DIR := $(CURDIR)
@@ -54,7 +56,7 @@ lint: setup
 	$(BIN)/sqlfluff lint models macros tests/dbt
 
 test: $(VENV)/.installed-spark lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 ui: setup $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -m orchestration.definitions

@@ -85,7 +85,9 @@ def parse_manifest(project: DbtProject) -> None:
 
 def build_dbt_project() -> DbtProject:
     root = project_dir()
-    project = DbtProject(project_dir=root, profiles_dir=root, target=dbt_target())
+    # dbt's own DBT_TARGET_PATH: parallel test workers (tests/conftest.py) each keep their manifest.
+    target_path = Path(os.environ.get("DBT_TARGET_PATH", "target"))
+    project = DbtProject(project_dir=root, profiles_dir=root, target=dbt_target(), target_path=target_path)
     if using_dagster_dev() or manifest_is_stale(root, project.manifest_path):
         parse_manifest(project)
     return project

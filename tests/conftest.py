@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from fixtures.warehouse import Warehouses
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist (``make test`` runs two workers) each worker gets its own dbt target
+    and log folder: dbt commands and the Dagster code location that fall back to the project's
+    ``target/`` would otherwise overwrite each other's manifest, partial-parse file and run results."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        os.environ.setdefault("DBT_TARGET_PATH", f"target/{worker}")
+        os.environ.setdefault("DBT_LOG_PATH", f"logs/{worker}")
 
 
 @pytest.fixture(scope="session")
