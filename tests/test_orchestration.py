@@ -534,3 +534,14 @@ def test_a_manifest_parsed_for_another_warehouse_is_stale(tmp_path, monkeypatch)
     time.sleep(0.01)
     manifest.write_text('{"rewritten": "by a plain dbt command"}')
     assert project.manifest_is_stale(root, manifest), "rewritten since it was recorded"
+
+
+def test_the_code_location_uses_dbts_target_path(monkeypatch, tmp_path):
+    # Parallel test workers and users set DBT_TARGET_PATH; the manifest must live where dbt writes it.
+    from orchestration import project
+
+    monkeypatch.setattr(project, "manifest_is_stale", lambda root, manifest: False)
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "elsewhere"))
+    assert project.build_dbt_project().manifest_path == tmp_path / "elsewhere" / "manifest.json"
+    monkeypatch.delenv("DBT_TARGET_PATH")
+    assert project.build_dbt_project().manifest_path == project.project_dir() / "target" / "manifest.json"
