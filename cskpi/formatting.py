@@ -17,9 +17,10 @@ from cskpi.kpis import DURATION_FORMAT, Unit, catalogue
 NA = "n/a"
 # Appended to a value that misses its target (the report's legend explains it).
 MISSED_MARK = "*"
-TARGET_LEGEND = (
-    f"{MISSED_MARK} after a value: the KPI misses its target (no mark: meets it, or the KPI has no target); "
-    f"{NA}: unknown (no data for the month, or no previous month to compare with)"
+# The report's legend, one line per symbol.
+TARGET_LEGEND: tuple[str, str] = (
+    f"{MISSED_MARK} after a value: the KPI misses its target (no mark: it meets its target or has none)",
+    f"{NA}: unknown (no data for the period, or no previous period to compare with)",
 )
 
 _MINUTE = 60
