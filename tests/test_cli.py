@@ -159,7 +159,7 @@ def test_report_prints_monthly_diagnostics_after_the_kpi_table(tmp_path):
     _diagnostics_db(db)
     text = report(db, month="2024-10", market="PL")
     kpi_part, _, diag_part = text.partition("Diagnostics for 2024-10")
-    assert "csat" in kpi_part and diag_part  # diagnostics come after the KPI table
+    assert "Customer satisfaction (CSAT)" in kpi_part and diag_part  # diagnostics come after the KPI table
     assert "Internal escalation bottleneck" in diag_part
     assert "repeat_contact_rate=23.7% (target 15.0%, missed)" in diag_part
     assert "Map the escalation paths" in diag_part and "Agree internal SLAs" not in diag_part  # first action only
@@ -175,7 +175,7 @@ def test_report_without_findings_or_without_diagnostics_table(tmp_path):
     old = tmp_path / "old.duckdb"
     _kpi_db(old)  # a database built before kpi_diagnostics existed
     text = report(old, month="2024-10")
-    assert "csat" in text and "Diagnostics" not in text
+    assert "Customer satisfaction (CSAT)" in text and "Diagnostics" not in text
 
 
 def test_report_cli_prints_diagnostics(tmp_path, capsys):
