@@ -8,6 +8,7 @@ import io
 import json
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -25,7 +26,7 @@ from cskpi.formatting import (
     target_status,
 )
 from cskpi.report import SUMMARY_KPIS, kpi_codes, report
-from cskpi.report_formats import COLUMNS, FINDING_COLUMNS
+from cskpi.report_formats import COLUMNS, FINDING_COLUMNS, FORMATS
 
 # --------------------------------------------------------------------------- the formatter
 
@@ -292,3 +293,23 @@ def test_report_of_a_built_warehouse_shows_na_and_the_legend(warehouse):
     doc = json.loads(report(built.db, month=month, fmt="json"))
     nulls = {r["kpi_code"] for r in doc["kpis"] if r["value"] is None and r["value_formatted"] == NA}
     assert null_kpis <= nulls
+
+
+# --------------------------------------------------------------------------- README
+
+
+def test_readme_documents_the_report_as_it_is():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The monthly report: `cskpi report`", 1)[1].split("\n## ", 1)[0]
+    intro = "The csv columns and the keys of each `kpis` record in json are, in this order:"
+    listed = re.search(re.escape(intro) + r"\n(.*?)\. ", section, re.S)
+    assert listed, "README lists the csv/json columns"
+    assert [c.strip() for c in listed.group(1).replace("`", "").replace("\n", " ").split(",")] == list(COLUMNS)
+    assert ", ".join(FINDING_COLUMNS) in section
+    assert f"Legend: {TARGET_LEGEND[0]}\n        {TARGET_LEGEND[1]}" in section
+    for fmt in FORMATS:
+        assert f"| `{fmt}`" in section
+    # the example's rows read as the formatter writes them
+    for example in ("3 h 55 min", "-21 min 20 s", "+0.2 pp", "€11.79*", "-0.15 €"):
+        assert example in section
+    assert format_duration(3 * 3600 + 55 * 60) == "3 h 55 min" and format_change(-1280, "seconds") == "-21 min 20 s"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
@@ -27,10 +28,15 @@ def default_database() -> Path:
 def _run(args: argparse.Namespace) -> int:
     database = Path(args.database) if args.database else default_database()
     try:
-        print(report(database, args.month, args.market, fmt=args.format, all_kpis=args.all_kpis))
+        text = report(database, args.month, args.market, fmt=args.format, all_kpis=args.all_kpis)
     except (FileNotFoundError, LookupError) as exc:
         print(f"cskpi report: {exc}", file=sys.stderr)
         return 1
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # the reader (`| head`, `grep -m1`) stopped early: not an error; keep Python's exit flush quiet
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
