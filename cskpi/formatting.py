@@ -69,6 +69,12 @@ def unit(code: str) -> Unit | None:
     return catalogue().units.get(code)
 
 
+def unit_label(unit_code: str) -> str:
+    """The catalogue label of a unit (``EUR``, ``percent``), e.g. for a chart axis; the code when unknown."""
+    spec = unit(unit_code)
+    return unit_code if spec is None else spec.label
+
+
 def format_value(value: float | None, unit_code: str) -> str:
     """A KPI value in the format of its catalogue unit (``n/a`` for null; 1 decimal for an unknown unit)."""
     if value is None:

@@ -259,6 +259,9 @@ def test_trend_chart_has_target_line_and_finding_marks(con):
     marks = [layer["mark"] for layer in spec["layer"]]
     assert any(isinstance(m, dict) and m.get("strokeDash") for m in marks)  # dashed target line
     assert len(spec["layer"]) == 4  # finding marks, value line, points, target line
+    # the value axis is titled with the unit's label from the KPI catalogue
+    titles = {layer["encoding"]["y"].get("title") for layer in spec["layer"] if "y" in layer.get("encoding", {})}
+    assert kpis.catalogue().units["percent"].label in titles
     no_target = data.kpi_trend(con, "month", MONTHS[0], MONTHS[-1], "PL", "all", ["pre_sales_share"])
     assert len(charts.kpi_trend_chart(no_target, "Pre-sales share", "percent").to_dict()["layer"]) == 2
 

@@ -104,6 +104,13 @@ def test_target_marker_status_and_caption():
     assert TARGET_LEGEND[0].startswith("* ") and TARGET_LEGEND[1].startswith("n/a: ")
 
 
+def test_unit_labels_come_from_the_catalogue():
+    assert {code: formatting.unit_label(code) for code in kpis.catalogue().units} == {
+        code: unit.label for code, unit in kpis.catalogue().units.items()
+    }
+    assert formatting.unit_label("eur") == "EUR" and formatting.unit_label("no_such_unit") == "no_such_unit"
+
+
 def test_formats_come_from_the_catalogue(monkeypatch):
     # The formatter types no unit format of its own: change the catalogue and the output follows.
     cat = kpis.catalogue()
