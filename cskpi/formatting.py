@@ -29,12 +29,13 @@ _DAY = 24 * _HOUR
 
 
 def _round_half_up(value: float) -> int:
-    # round() rounds half to even (2.5 -> 2); people expect 2 min 30 s -> 3 min.
+    # round() rounds half to even (2.5 -> 2, 3.5 -> 4); people expect a half to round up.
     return math.floor(value + 0.5)
 
 
-def _two_parts(amount: int, big: int, big_label: str, small: int, small_label: str) -> str:
-    high, low = divmod(amount, big // small)
+def _two_parts(amount: int, per: int, big_label: str, small_label: str) -> str:
+    """``amount`` small units as big and small parts (``per`` small units make a big one)."""
+    high, low = divmod(amount, per)
     return f"{high} {big_label}" if low == 0 else f"{high} {big_label} {low} {small_label}"
 
 
@@ -54,11 +55,11 @@ def format_duration(seconds: float, signed: bool = False) -> str:
     if whole_seconds < _MINUTE:
         text = f"{whole_seconds} s"
     elif whole_seconds < _HOUR:
-        text = _two_parts(whole_seconds, _MINUTE, "min", 1, "s")
+        text = _two_parts(whole_seconds, _MINUTE, "min", "s")
     elif (minutes := _round_half_up(magnitude / _MINUTE)) * _MINUTE < _DAY:
-        text = _two_parts(minutes, _HOUR // _MINUTE, "h", 1, "min")
+        text = _two_parts(minutes, _HOUR // _MINUTE, "h", "min")
     else:
-        text = _two_parts(_round_half_up(magnitude / _HOUR), _DAY // _HOUR, "d", 1, "h")
+        text = _two_parts(_round_half_up(magnitude / _HOUR), _DAY // _HOUR, "d", "h")
     if seconds < 0:
         return "-" + text
     return ("+" if signed else "") + text
