@@ -18,7 +18,7 @@ from dagster import ConfigurableResource
 from cskpi import targets
 from cskpi.marts import MartSource, mart_source
 from cskpi.paths import project_dir, resolve
-from orchestration.lock import WarehouseLock
+from cskpi.lock import WarehouseLock
 
 
 def _env_float(name: str, default: float) -> float:

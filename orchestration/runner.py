@@ -23,7 +23,7 @@ from cskpi.targets import DUCKDB
 from orchestration import progress
 from orchestration.alerts import AlertResource, failed_error_checks, failure_alert, step_failure_reason
 from orchestration.jobs import DBT_OP_NAME, NIGHTLY_JOB_NAME, PUBLISH_JOB_NAME
-from orchestration.lock import WarehouseLockBusy
+from cskpi.lock import WarehouseLockBusy
 from orchestration.progress import ProgressEvent
 from orchestration.resources import WarehouseResource
 

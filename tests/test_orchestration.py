@@ -20,7 +20,7 @@ import duckdb
 import pytest
 
 from cskpi.dbt_args import dbt_build_args, parse_vars
-from orchestration.lock import WarehouseLock, WarehouseLockBusy, lock_path_for, read_holder
+from cskpi.lock import WarehouseLock, WarehouseLockBusy, lock_path_for, read_holder
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -226,7 +226,7 @@ HOLDER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from orchestration.lock import WarehouseLock
+    from cskpi.lock import WarehouseLock
     shared = len(sys.argv) > 3
     with WarehouseLock(Path(sys.argv[1]), purpose="test holder", shared=shared):
         print("held", flush=True)

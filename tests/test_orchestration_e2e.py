@@ -130,7 +130,7 @@ HOLDER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from orchestration.lock import WarehouseLock
+    from cskpi.lock import WarehouseLock
     with WarehouseLock(Path(sys.argv[1]), purpose="simulated nightly run"):
         print("held", flush=True)
         time.sleep(120)

@@ -39,7 +39,7 @@ from orchestration import progress
 from orchestration.assets.failures import stored_failure_relations, with_failing_rows
 from orchestration.assets.landing import landing_key_for_path
 from orchestration.jobs import DBT_OP_NAME
-from orchestration.lock import WarehouseLockBusy
+from cskpi.lock import WarehouseLockBusy
 from orchestration.project import cskpi_dbt_project
 from orchestration.resources import WarehouseResource
 
