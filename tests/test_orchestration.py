@@ -483,6 +483,40 @@ def test_definitions_have_the_publish_job_after_the_marts():
     assert not any(p.startswith(("stg_", "int_", "base_")) for p in parents)
 
 
+def test_a_failed_publish_says_so_after_the_build_summary(tmp_path, monkeypatch):
+    """The publish job while another publish holds the serving lock: one clear FAILED line, serving unchanged."""
+    import io
+
+    from orchestration.definitions import defs
+    from orchestration.jobs import PUBLISH_JOB_NAME
+    from orchestration.runner import EXIT_FAILED, _publish
+
+    warehouse, serving = tmp_path / "wh.duckdb", tmp_path / "serving"
+    con = duckdb.connect(str(warehouse))
+    con.execute("create table kpi_metrics as select 1 as value")
+    con.close()
+    monkeypatch.setenv("CSKPI_DUCKDB_PATH", str(warehouse))
+    monkeypatch.setenv("CSKPI_SERVING_DIR", str(serving))
+    monkeypatch.setenv("CSKPI_PUBLISH_WAIT_SECONDS", "0")
+    alerts: list[str] = []
+    monkeypatch.setattr("orchestration.runner._alert", lambda result, job: alerts.append(job))
+    out = io.StringIO()
+    hold = "import sys, time\nfrom pathlib import Path\nfrom cskpi.lock import publish_lock\n" \
+        "with publish_lock(Path(sys.argv[1]), 0):\n    print('held', flush=True)\n    time.sleep(60)\n"
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(serving)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        code = _publish(defs, dg.DagsterInstance.ephemeral(), "run-1", out)
+    finally:
+        holder.kill()
+        holder.wait()
+    text = out.getvalue()
+    assert code == EXIT_FAILED
+    assert "publish FAILED; the serving database is unchanged" in text
+    assert "another publish holds the serving lock" in text and "Traceback" not in text
+    assert not (serving / "current").exists() and alerts == [PUBLISH_JOB_NAME]
+
+
 def test_serving_keep_versions_from_env(monkeypatch):
     from cskpi.publish import keep_versions
 

@@ -35,11 +35,11 @@ from dagster_dbt import (
 )
 
 from cskpi.dbt_args import dbt_build_args, parse_vars
+from cskpi.lock import WarehouseLockBusy
 from orchestration import progress
 from orchestration.assets.failures import stored_failure_relations, with_failing_rows
 from orchestration.assets.landing import landing_key_for_path
 from orchestration.jobs import DBT_OP_NAME
-from cskpi.lock import WarehouseLockBusy
 from orchestration.project import cskpi_dbt_project
 from orchestration.resources import WarehouseResource
 
