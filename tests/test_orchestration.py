@@ -517,6 +517,28 @@ def test_a_failed_publish_says_so_after_the_build_summary(tmp_path, monkeypatch)
     assert not (serving / "current").exists() and alerts == [PUBLISH_JOB_NAME]
 
 
+def test_only_the_newest_dbt_invocation_folders_are_kept(tmp_path, monkeypatch):
+    from orchestration.project import keep_invocations, prune_invocations
+
+    names = [f"cskpi_dbt-{n:07x}-abc{n:04x}" for n in range(7)]
+    for age, name in enumerate(names):  # names[0] is the newest
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "manifest.json").write_text("{}")
+        os.utime(tmp_path / name, (1_700_000_000 - age * 60, 1_700_000_000 - age * 60))
+    for keep in ("partial_parse.msgpack", "manifest.json"):
+        (tmp_path / keep).write_text("x")
+    (tmp_path / "gw0").mkdir()  # a test worker's own target folder is not an invocation
+    removed = prune_invocations(tmp_path, 3)
+    assert sorted(p.name for p in removed) == sorted(names[3:])
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted([*names[:3], "gw0", "manifest.json", "partial_parse.msgpack"])
+    monkeypatch.setenv("CSKPI_KEEP_DBT_INVOCATIONS", "2")
+    assert keep_invocations() == 2
+    monkeypatch.setenv("CSKPI_KEEP_DBT_INVOCATIONS", "0")
+    with pytest.raises(ValueError, match="CSKPI_KEEP_DBT_INVOCATIONS"):
+        keep_invocations()
+
+
 def test_serving_keep_versions_from_env(monkeypatch):
     from cskpi.publish import keep_versions
 
