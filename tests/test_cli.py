@@ -200,3 +200,32 @@ def test_default_month_skips_a_thin_trailing_month(tmp_path):
     con.executemany("insert into kpi_metrics values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     assert latest_month(con) == "2024-10"
     con.close()
+
+
+def test_every_command_fails_with_one_line_and_an_exit_code(tmp_path, capsys):
+    """A broken database file: one line naming the command and the error; -v adds the traceback."""
+    broken = tmp_path / "broken.duckdb"
+    broken.write_bytes(b"this is not a duckdb file" * 200)
+    assert main(["report", "--database", str(broken)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("cskpi report: ") and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "cskpi -v shows the traceback" in err
+    assert main(["-v", "report", "--database", str(broken)]) == 1
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def test_a_database_held_by_another_process_exits_3(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    held = tmp_path / "held.duckdb"
+    script = "import duckdb, sys, time\ncon = duckdb.connect(sys.argv[1])\nprint('held', flush=True)\ntime.sleep(60)\n"
+    holder = subprocess.Popen([sys.executable, "-c", script, str(held)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert main(["report", "--database", str(held)]) == 3
+    finally:
+        holder.kill()
+        holder.wait()
+    err = capsys.readouterr().err
+    assert err.startswith("cskpi report: IOException") and len(err.strip().splitlines()) == 1

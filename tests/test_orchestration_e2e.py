@@ -130,7 +130,7 @@ HOLDER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from orchestration.lock import WarehouseLock
+    from cskpi.lock import WarehouseLock
     with WarehouseLock(Path(sys.argv[1]), purpose="simulated nightly run"):
         print("held", flush=True)
         time.sleep(120)
@@ -250,7 +250,7 @@ def test_clean_run_publishes_and_a_run_failing_halfway_keeps_serving(datasets, r
     from serving_reader import reader_loop
 
     serving = tmp_path / "serving"
-    env = {**os.environ, **run_env, "CSKPI_SERVING_DIR": str(serving)}
+    env = {**os.environ, **run_env, "CSKPI_SERVING_DIR": str(serving), "CSKPI_KEEP_DBT_INVOCATIONS": "1"}
     # A hair-trigger jump factor: the WARN check reports its jumps and the run still publishes.
     jumpy = json.dumps({"contact_jump_factor": 1.01, "contact_jump_min_contacts": 1})
     ok = _cskpi("run", "--raw-dir", str(datasets["clean"]), "--vars", jumpy, env=env)
@@ -290,3 +290,6 @@ def test_clean_run_publishes_and_a_run_failing_halfway_keeps_serving(datasets, r
         reader.join(timeout=30)
     assert errors == []
     assert reads > 10 and versions[0] == version and versions[-1] == refreshed
+    # three runs, one dbt invocation folder left in target/ (each holds the compiled project)
+    target_root = REPO / os.environ.get("DBT_TARGET_PATH", "target")
+    assert len([p for p in target_root.iterdir() if p.is_dir() and p.name.startswith("cskpi_dbt-")]) == 1

@@ -35,12 +35,12 @@ from dagster_dbt import (
 )
 
 from cskpi.dbt_args import dbt_build_args, parse_vars
+from cskpi.lock import WarehouseLockBusy
 from orchestration import progress
 from orchestration.assets.failures import stored_failure_relations, with_failing_rows
 from orchestration.assets.landing import landing_key_for_path
 from orchestration.jobs import DBT_OP_NAME
-from orchestration.lock import WarehouseLockBusy
-from orchestration.project import cskpi_dbt_project
+from orchestration.project import cskpi_dbt_project, keep_invocations, prune_invocations
 from orchestration.resources import WarehouseResource
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -213,3 +213,4 @@ def cskpi_dbt_assets(
                 )
     finally:
         lock.release()
+        prune_invocations(cskpi_dbt_project.project_dir / cskpi_dbt_project.target_path, keep_invocations())
