@@ -18,7 +18,7 @@ from importlib.metadata import entry_points
 
 import duckdb
 
-from cskpi.lock import WarehouseLockBusy
+from cskpi.lock import WarehouseLockBusy, warehouse_held_message
 
 # Module names under cskpi.commands; each defines add_parser(subparsers).
 COMMANDS: tuple[str, ...] = ("generate", "build", "publish", "report", "load")
@@ -67,8 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _busy(exc: BaseException) -> bool:
-    # DuckDB's own message when another process has the file open for writing.
-    return isinstance(exc, WarehouseLockBusy) or (isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower())
+    return isinstance(exc, WarehouseLockBusy) or warehouse_held_message(str(exc)) is not None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -82,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except USER_ERRORS as exc:
         if args.traceback:
             traceback.print_exc()
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        first_line = warehouse_held_message(str(exc)) or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         hint = "" if args.traceback else " (cskpi -v shows the traceback)"
         print(f"cskpi {args.command}: {type(exc).__name__}: {first_line}{hint}", file=sys.stderr)
         return EXIT_BUSY if _busy(exc) else EXIT_FAILED

@@ -19,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -36,6 +37,7 @@ __all__ = [
     "lock_path_for",
     "publish_lock",
     "read_holder",
+    "warehouse_held_message",
 ]
 
 
@@ -66,6 +68,19 @@ class LockHolder:
 
 
 PUBLISH_LOCK = ".publish.lock"
+# DuckDB's own message when another process has a database file open (a process that is not a
+# cskpi run, or a dying one: cskpi runs take the warehouse lock before DuckDB's).
+_DUCKDB_HELD = re.compile(r'Could not set lock on file "([^"]+)": Conflicting lock is held in (\S+) \(PID (\d+)\)')
+WAREHOUSE_HELD = "is held by another process"
+
+
+def warehouse_held_message(error_text: str) -> str | None:
+    """One line naming the process that holds a DuckDB file, when that is what ``error_text`` says."""
+    match = _DUCKDB_HELD.search(error_text)
+    if match is None:
+        return None
+    path, program, pid = match.groups()
+    return f"the DuckDB file {path} {WAREHOUSE_HELD} (PID {pid}, {program}); let it finish or stop it, then retry"
 
 
 def lock_path_for(warehouse: Path) -> Path:

@@ -68,9 +68,13 @@ def manifest_is_stale(root: Path, manifest: Path) -> bool:
 
 
 def dbt_executable() -> str:
-    """The dbt next to this interpreter: the venv need not be activated (no dbt on PATH)."""
-    candidate = Path(sys.executable).with_name("dbt")
-    return str(candidate) if candidate.exists() else (shutil.which("dbt") or "dbt")
+    """dbt next to this interpreter (the venv need not be activated): ``cskpi-dbt``, which ends
+    with the run that started it (orchestration/dbt_child.py), else plain dbt."""
+    for name in ("cskpi-dbt", "dbt"):
+        candidate = Path(sys.executable).with_name(name)
+        if candidate.exists():
+            return str(candidate)
+    return shutil.which("dbt") or "dbt"
 
 
 def parse_manifest(project: DbtProject) -> None:

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from dagster import AssetCheckSeverity, DagsterInstance, Definitions, ExecuteInProcessResult
 
 from cskpi.dbt_args import parse_vars
-from cskpi.lock import WarehouseLockBusy
+from cskpi.lock import WAREHOUSE_HELD, WarehouseLockBusy
 from cskpi.marts import MartSourceError
 from cskpi.paths import serving_dir
 from cskpi.targets import DUCKDB
@@ -96,6 +96,8 @@ def summarize(result: ExecuteInProcessResult, warehouse: str, elapsed: float, ou
     for step, reason in steps:
         print(f"  FAILED step {step}: {reason}", file=out)
     print(f"  warehouse: {warehouse}", file=out)
+    if any(WAREHOUSE_HELD in reason for _, reason in steps):
+        return EXIT_LOCKED
     return EXIT_OK if ok else EXIT_FAILED
 
 

@@ -229,3 +229,4 @@ def test_a_database_held_by_another_process_exits_3(tmp_path, capsys):
         holder.wait()
     err = capsys.readouterr().err
     assert err.startswith("cskpi report: IOException") and len(err.strip().splitlines()) == 1
+    assert f"is held by another process (PID {holder.pid}" in err

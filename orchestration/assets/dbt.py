@@ -35,7 +35,7 @@ from dagster_dbt import (
 )
 
 from cskpi.dbt_args import dbt_build_args, parse_vars
-from cskpi.lock import WarehouseLockBusy
+from cskpi.lock import WarehouseLockBusy, warehouse_held_message
 from orchestration import progress
 from orchestration.assets.failures import stored_failure_relations, with_failing_rows
 from orchestration.assets.landing import landing_key_for_path
@@ -201,6 +201,9 @@ def cskpi_dbt_assets(
                     failed = _failed_nodes(invocation.get_artifact("run_results.json"))
                 # No run_results (e.g. a parse or on-run-start error): dbt's own message then.
                 error_text = _ANSI.sub("", str(invocation.get_error()))
+                held = warehouse_held_message(error_text)
+                if held:
+                    raise Failure(description=held, allow_retries=False)
                 reason = "; ".join(failed) or " ".join(error_text.split())[-1500:]
                 raise Failure(
                     description="dbt build failed: " + reason,
