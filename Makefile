@@ -54,6 +54,9 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/sqlfluff lint models macros tests/dbt
+	$(BIN)/python scripts/semantic_layer.py --check
+	$(BIN)/dbt parse --quiet
+	$(BIN)/mf validate-configs $(if $(wildcard $(CSKPI_DUCKDB_PATH)),,--skip-dw)
 
 test: $(VENV)/.installed-spark lint
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
