@@ -242,7 +242,9 @@ def build(cat: Catalogue | None = None, project: Path | None = None) -> dict[str
             spec = {"agg": "sum", **extras.get(name, {})}
             measures.append((name, {"description": spec.pop("description", None) or columns[fact.model][name], **spec}))
         models.append(_semantic_model(fact, measures))
-        metrics += [_simple_metric(name, spec["description"]) for name, spec in measures]
+        for name, spec in measures:
+            summed = f"Sum over {fact.name} of: {spec['description']}" if spec["agg"] == "sum" else spec["description"]
+            metrics.append(_simple_metric(name, summed))
     models += [dict(d) for d in DIMENSIONS]
     for name, spec in COMPOSITE_MEASURES.items():
         metrics.append(
