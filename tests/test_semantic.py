@@ -18,9 +18,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from cskpi import semantic
-from cskpi.kpis import catalogue
+from cskpi.kpis import catalogue, parse
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -134,6 +135,33 @@ def test_every_kpi_by_month_and_market_equals_kpi_metrics(mf):
     assert {k[2] for k, v in expected.items() if v is not None} == {"PL", "RO"}
 
 
+def test_channel_kpis_by_month_market_and_channel_equal_kpi_metrics(mf):
+    """Grouped by channel, the KPIs reported per channel equal kpi_metrics' channel rows."""
+    cat = catalogue()
+    codes = [k.code for k in cat.kpis if set(k.channels) - {"all"}]
+    rows = mf.query(codes, ["metric_time__month", "market__market_code", "channel__channel_code"])
+    actual = {
+        (code, _month(r["metric_time__month"]), r["market__market_code"], r["channel__channel_code"]): _value(r[code])
+        for r in rows
+        for code in codes
+        if r["channel__channel_code"] in cat.kpi(code).channels
+    }
+    with duckdb.connect(str(mf.db), read_only=True) as con:
+        marts = con.execute(
+            "select kpi_code, cast(period_start as varchar), market_code, channel, value from kpi_metrics"
+            " where period_grain = 'month' and channel <> 'all'"
+        ).fetchall()
+    expected = {(code, month, market, channel): value for code, month, market, channel, value in marts}
+    _assert_same(actual, expected, "KPIs by month, market and channel")
+
+
+def test_a_catalogue_term_no_fact_model_holds_is_an_error():
+    block = yaml.safe_load((ROOT / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]["kpi_catalogue"]
+    block["kpis"][0] = {**block["kpis"][0], "numerator": "calls_answered_within_sl + no_such_measure"}
+    with pytest.raises(ValueError, match="no_such_measure"):
+        semantic.build(parse(block), ROOT)
+
+
 def _agent_daily(db: Path, by: str) -> dict[tuple[str, str, str], float | None]:
     """kpi_agent_daily's KPIs re-aggregated per month and `by` (agent_id or team): scale x sum / sum."""
     cat = catalogue()
@@ -151,26 +179,40 @@ def _agent_daily(db: Path, by: str) -> dict[tuple[str, str, str], float | None]:
     return expected
 
 
-@pytest.mark.parametrize(("group_by", "column"), [("agent", "agent_id"), ("agent__team", "team")])
-def test_agent_kpis_by_agent_and_team_equal_kpi_agent_daily(mf, group_by, column):
-    codes = list(AGENT_DAILY_KPIS)
-    rows = mf.query(codes, ["metric_time__month", group_by])
-    actual = {
+@pytest.fixture(scope="module")
+def by_agent(mf) -> tuple[list[str], list[dict[str, str]]]:
+    """Every KPI with an agent by month, agent and team, in one query."""
+    cat = catalogue()
+    codes = [k.code for k in cat.kpis if semantic.has_agent(k, cat)]
+    return codes, mf.query(codes, ["metric_time__month", "agent", "agent__team"])
+
+
+def _by_group(rows: list[dict[str, str]], codes: list[str], group_by: str) -> dict[tuple[str, str, str], float | None]:
+    return {
         (code, _month(r["metric_time__month"]), r[group_by]): _value(r[code])
         for r in rows
         for code in codes
         if r[group_by] not in ("", "None")
     }
-    _assert_same(actual, _agent_daily(mf.db, column), f"agent KPIs by {group_by}")
 
 
-def test_every_kpi_with_an_agent_groups_by_agent_and_team(mf):
-    cat = catalogue()
-    codes = [k.code for k in cat.kpis if semantic.has_agent(k, cat)]
+def test_agent_kpis_by_agent_equal_kpi_agent_daily(mf, by_agent):
+    _, rows = by_agent
+    actual = _by_group(rows, list(AGENT_DAILY_KPIS), "agent")
+    _assert_same(actual, _agent_daily(mf.db, "agent_id"), "agent KPIs by agent")
+
+
+def test_agent_kpis_by_team_equal_kpi_agent_daily(mf):
+    rows = mf.query(list(AGENT_DAILY_KPIS), ["metric_time__month", "agent__team"])
+    actual = _by_group(rows, list(AGENT_DAILY_KPIS), "agent__team")
+    _assert_same(actual, _agent_daily(mf.db, "team"), "agent KPIs by team")
+
+
+def test_every_kpi_with_an_agent_groups_by_agent_and_team(mf, by_agent):
+    codes, rows = by_agent
     # the KPIs on orders, costs and churn have no agent; everything else has
     assert set(AGENT_DAILY_KPIS) < set(codes)
     assert {"cost_per_interaction", "interactions_per_order", "churn_rate"}.isdisjoint(codes)
-    rows = mf.query(codes, ["metric_time__month", "agent", "agent__team"])
     with duckdb.connect(str(mf.db), read_only=True) as con:
         teams = dict(con.execute("select agent_id, team from dim_agents").fetchall())
     agent_rows = [r for r in rows if r["agent"] not in ("", "None")]
