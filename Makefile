@@ -54,6 +54,10 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/sqlfluff lint models macros tests/dbt
+	$(BIN)/python scripts/semantic_layer.py --check
+	$(BIN)/dbt parse --quiet
+	# the semantic definitions against the dbt manifest; tests/test_semantic.py queries a built warehouse
+	$(BIN)/mf validate-configs --skip-dw
 
 test: $(VENV)/.installed-spark lint
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile

@@ -1,12 +1,12 @@
 -- Call numerators and denominators per period (day, ISO week, month of the local
--- start date), market and channel (phone and all). Only offered calls (inbound,
--- queued) carry measures; every count is computed from call-level rows per period.
+-- start date), market and channel (phone and all): the sums of the call-level
+-- measure inputs of int_kpi__call_facts (offered calls only).
 
 with
 
-calls as (
+call_facts as (
 
-    select * from {{ ref('int_calls__enriched') }}
+    select * from {{ ref('int_kpi__call_facts') }}
 
 ),
 
@@ -22,35 +22,29 @@ channel_scopes as (
 
 ),
 
-offered_calls as (
-
-    select * from calls
-    where is_offered
-
-),
-
 expanded as (
 
     select
         grains.period_grain,
-        {{ period_start_for_grain('offered_calls.started_date_local') }} as period_start,
-        offered_calls.market_code,
+        {{ period_start_for_grain('call_facts.activity_date') }} as period_start,
+        call_facts.market_code,
         case
             when channel_scopes.channel_scope = 'all' then 'all'
-            else offered_calls.channel
+            else call_facts.channel
         end as channel,
-        offered_calls.is_offered,
-        offered_calls.is_short_abandon,
-        offered_calls.is_incoming,
-        offered_calls.is_answered,
-        offered_calls.is_answered_within_threshold,
-        offered_calls.is_abandoned_counted,
-        offered_calls.is_resolved,
-        coalesce(offered_calls.queue_seconds, 0) as queue_seconds,
-        offered_calls.handle_seconds,
-        offered_calls.agent_handle_seconds,
-        offered_calls.talk_hold_seconds
-    from offered_calls
+        call_facts.calls_offered,
+        call_facts.calls_short_abandoned,
+        call_facts.calls_incoming,
+        call_facts.calls_answered,
+        call_facts.calls_answered_within_sl,
+        call_facts.calls_abandoned_counted,
+        call_facts.calls_resolved,
+        call_facts.queue_seconds_incoming,
+        call_facts.queue_seconds_answered,
+        call_facts.handle_seconds_incoming,
+        call_facts.agent_handle_seconds_answered,
+        call_facts.talk_hold_seconds_answered
+    from call_facts
     cross join grains
     cross join channel_scopes
 
@@ -63,18 +57,18 @@ final as (
         period_start,
         market_code,
         channel,
-        sum(case when is_offered then 1 else 0 end) as calls_offered,
-        sum(case when is_short_abandon then 1 else 0 end) as calls_short_abandoned,
-        sum(case when is_incoming then 1 else 0 end) as calls_incoming,
-        sum(case when is_answered then 1 else 0 end) as calls_answered,
-        sum(case when is_answered_within_threshold then 1 else 0 end) as calls_answered_within_sl,
-        sum(case when is_abandoned_counted then 1 else 0 end) as calls_abandoned_counted,
-        sum(case when is_resolved then 1 else 0 end) as calls_resolved,
-        sum(case when is_incoming then queue_seconds else 0 end) as queue_seconds_incoming,
-        sum(case when is_answered then queue_seconds else 0 end) as queue_seconds_answered,
-        sum(case when is_incoming then handle_seconds else 0 end) as handle_seconds_incoming,
-        sum(case when is_answered then agent_handle_seconds else 0 end) as agent_handle_seconds_answered,
-        sum(case when is_answered then talk_hold_seconds else 0 end) as talk_hold_seconds_answered
+        sum(calls_offered) as calls_offered,
+        sum(calls_short_abandoned) as calls_short_abandoned,
+        sum(calls_incoming) as calls_incoming,
+        sum(calls_answered) as calls_answered,
+        sum(calls_answered_within_sl) as calls_answered_within_sl,
+        sum(calls_abandoned_counted) as calls_abandoned_counted,
+        sum(calls_resolved) as calls_resolved,
+        sum(queue_seconds_incoming) as queue_seconds_incoming,
+        sum(queue_seconds_answered) as queue_seconds_answered,
+        sum(handle_seconds_incoming) as handle_seconds_incoming,
+        sum(agent_handle_seconds_answered) as agent_handle_seconds_answered,
+        sum(talk_hold_seconds_answered) as talk_hold_seconds_answered
     from expanded
     group by
         period_grain,

@@ -1,12 +1,13 @@
 -- Contact numerators and denominators per period, market and channel (each
--- channel and all): contacts, unique contacts (distinct known customers +
--- anonymous contacts, per period and slice), handled, resolved, FCR, pre-sales.
+-- channel and all): the sums of the measure inputs of int_kpi__contact_facts, and
+-- unique contacts (distinct known customers + anonymous contacts, per period and
+-- slice).
 
 with
 
-contacts as (
+contact_facts as (
 
-    select * from {{ ref('int_contacts__unified') }}
+    select * from {{ ref('int_kpi__contact_facts') }}
 
 ),
 
@@ -26,22 +27,23 @@ expanded as (
 
     select
         grains.period_grain,
-        {{ period_start_for_grain('contacts.contact_date_local') }} as period_start,
-        contacts.market_code,
+        {{ period_start_for_grain('contact_facts.activity_date') }} as period_start,
+        contact_facts.market_code,
         case
             when channel_scopes.channel_scope = 'all' then 'all'
-            else contacts.channel
+            else contact_facts.channel
         end as channel,
-        contacts.customer_id,
-        contacts.is_known_customer,
-        contacts.is_handled,
-        contacts.is_resolved,
-        contacts.is_fcr,
-        contacts.category
-    from contacts
+        contact_facts.customer_id,
+        contact_facts.contacts,
+        contact_facts.anonymous_contacts,
+        contact_facts.contacts_handled,
+        contact_facts.contacts_resolved,
+        contact_facts.contacts_handled_known,
+        contact_facts.contacts_fcr,
+        contact_facts.contacts_pre_sales
+    from contact_facts
     cross join grains
     cross join channel_scopes
-    where contacts.is_contact
 
 ),
 
@@ -52,14 +54,13 @@ final as (
         period_start,
         market_code,
         channel,
-        count(*) as contacts,
-        count(distinct customer_id)
-        + sum(case when is_known_customer then 0 else 1 end) as unique_contacts,
-        sum(case when is_handled then 1 else 0 end) as contacts_handled,
-        sum(case when is_resolved then 1 else 0 end) as contacts_resolved,
-        sum(case when is_handled and is_known_customer then 1 else 0 end) as contacts_handled_known,
-        sum(case when is_fcr then 1 else 0 end) as contacts_fcr,
-        sum(case when category = 'pre_sales' then 1 else 0 end) as contacts_pre_sales
+        sum(contacts) as contacts,
+        count(distinct customer_id) + sum(anonymous_contacts) as unique_contacts,
+        sum(contacts_handled) as contacts_handled,
+        sum(contacts_resolved) as contacts_resolved,
+        sum(contacts_handled_known) as contacts_handled_known,
+        sum(contacts_fcr) as contacts_fcr,
+        sum(contacts_pre_sales) as contacts_pre_sales
     from expanded
     group by
         period_grain,

@@ -1,10 +1,11 @@
--- Orders placed per period (local order date), market; channel all only.
+-- Orders placed per period (local order date), market; channel all only: the sums
+-- of int_kpi__order_facts.
 
 with
 
-orders as (
+order_facts as (
 
-    select * from {{ ref('int_orders__localized') }}
+    select * from {{ ref('int_kpi__order_facts') }}
 
 ),
 
@@ -18,10 +19,10 @@ expanded as (
 
     select
         grains.period_grain,
-        {{ period_start_for_grain('orders.ordered_date_local') }} as period_start,
-        orders.market_code,
-        orders.order_id
-    from orders
+        {{ period_start_for_grain('order_facts.activity_date') }} as period_start,
+        order_facts.market_code,
+        order_facts.orders_placed
+    from order_facts
     cross join grains
 
 ),
@@ -33,7 +34,7 @@ final as (
         period_start,
         market_code,
         'all' as channel,
-        count(*) as orders_placed
+        sum(orders_placed) as orders_placed
     from expanded
     group by
         period_grain,

@@ -1,12 +1,13 @@
 -- Ticket numerators and denominators per period, market and channel (ticket
--- channel and all). Attribution: created date for volume, first response,
--- resolution rate, reopen and escalation; solved date for resolution time.
+-- channel and all): the sums of the measure inputs of int_kpi__ticket_facts.
+-- Attribution: created date for volume, first response, resolution rate, reopen
+-- and escalation; solved date for resolution time.
 
 with
 
-tickets as (
+ticket_facts as (
 
-    select * from {{ ref('int_tickets__enriched') }}
+    select * from {{ ref('int_kpi__ticket_facts') }}
 
 ),
 
@@ -19,58 +20,6 @@ grains as (
 channel_scopes as (
 
     {{ channel_scopes_select() }}
-
-),
-
-created_facts as (
-
-    select
-        market_code,
-        channel,
-        created_date_local as activity_date,
-        1 as tickets_created,
-        case when is_first_reply_within_threshold then 1 else 0 end
-            as tickets_first_reply_within_threshold,
-        case when first_response_seconds is not null then 1 else 0 end as tickets_first_replied,
-        coalesce(first_response_seconds, 0) as first_response_seconds_sum,
-        case when is_handled then 1 else 0 end as tickets_handled,
-        case when is_resolved then 1 else 0 end as tickets_resolved,
-        case when is_ever_solved then 1 else 0 end as tickets_ever_solved,
-        case when is_reopened then 1 else 0 end as tickets_reopened,
-        case when is_escalated then 1 else 0 end as tickets_escalated,
-        0 as tickets_solved,
-        0 as resolution_seconds_sum
-    from tickets
-
-),
-
-solved_facts as (
-
-    select
-        market_code,
-        channel,
-        solved_date_local as activity_date,
-        0 as tickets_created,
-        0 as tickets_first_reply_within_threshold,
-        0 as tickets_first_replied,
-        0 as first_response_seconds_sum,
-        0 as tickets_handled,
-        0 as tickets_resolved,
-        0 as tickets_ever_solved,
-        0 as tickets_reopened,
-        0 as tickets_escalated,
-        1 as tickets_solved,
-        resolution_seconds as resolution_seconds_sum
-    from tickets
-    where solved_at is not null
-
-),
-
-ticket_facts as (
-
-    select * from created_facts
-    union all
-    select * from solved_facts
 
 ),
 
