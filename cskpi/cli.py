@@ -15,10 +15,10 @@ from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 
 # Module names under cskpi.commands; each defines add_parser(subparsers).
-COMMANDS: tuple[str, ...] = ("generate", "build", "publish", "report", "load")
+COMMANDS: tuple[str, ...] = ("generate", "check_landing", "build", "publish", "report", "load")
 PLUGIN_GROUP = "cskpi.commands"
 # Order of the commands in --help; plugged-in commands not named here come last.
-HELP_ORDER: tuple[str, ...] = ("generate", "build", "run", "publish", "report", "load")
+HELP_ORDER: tuple[str, ...] = ("generate", "check-landing", "build", "run", "publish", "report", "load")
 
 AddParser = Callable[[argparse._SubParsersAction], None]
 
