@@ -24,7 +24,20 @@ from pathlib import Path
 import duckdb
 import pytest
 from fixtures.builds import PROJECT, Build, finish_build, start_build, target_env
-from fixtures.landing import L1, agent, at, call, cost, customer, event, order, rating, ticket, write_landing
+from fixtures.landing import (
+    L1,
+    agent,
+    at,
+    call,
+    cost,
+    customer,
+    event,
+    order,
+    rating,
+    ticket,
+    write_landing,
+    write_reference,
+)
 
 from cskpi.reference.ecb import daily_rates
 
@@ -102,11 +115,7 @@ NO_RATE_ORDERS = [
 
 def _write(raw: Path, orders: list[dict], reference: dict[str, str]) -> Path:
     write_landing(raw, _landing(orders))
-    for name, text in reference.items():
-        folder = raw / "reference" / name
-        folder.mkdir(parents=True)
-        (folder / f"{name}.csv").write_text(text)
-    return raw
+    return write_reference(raw, reference)
 
 
 GOOD_REFERENCE = {
