@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from cskpi.contract import REFERENCE_SEEDS, REFERENCE_TABLES, TABLES, Table
+from cskpi.contract import REFERENCE_SEEDS, REFERENCE_SYSTEM, REFERENCE_TABLES, TABLES, Table
 from cskpi.kpis import Catalogue
 from cskpi.loaders.landing import DUCKDB_TYPES, landing_files
 
@@ -255,6 +255,10 @@ def check_landing(raw_dir: Path, project: Path, catalogue: Catalogue) -> Landing
                 ))
                 continue
             usable.add(t.path)
+            if fmt == "csv" and t.system != REFERENCE_SYSTEM:
+                hint = """--vars '{"raw_format": "csv"}'"""
+                message = f"{t.path}: CSV files only; the DuckDB target reads them with {hint}"
+                report.problems.append(Problem(WARN, message))
             status.time_column = _time_column(t)
             if status.time_column:
                 rows, first, last = con.execute(

@@ -315,7 +315,7 @@ def test_check_landing_fails_on_errors_that_stop_the_run(landed: dict[str, Lande
 def test_check_landing_names_absent_tables_and_null_kpis(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     landing = _landing([order("O1", "K1")])
-    write_landing(raw, landing, skip=tuple(p for p in landing if p != "telephony/calls"))
+    write_landing(raw, landing, fmt="csv", skip=tuple(p for p in landing if p != "telephony/calls"))
     proc = _check_landing(raw)
     # absent tables count as empty: no error; the IL call is an unknown market (no reference/markets)
     assert proc.returncode == 0, proc.stdout
@@ -323,6 +323,8 @@ def test_check_landing_names_absent_tables_and_null_kpis(tmp_path: Path) -> None
     assert _line(out, "helpdesk/tickets").split()[1] == "absent"
     assert "absent systems: finance, helpdesk, shop, surveys, workforce" in out
     assert "  WARN  telephony/calls: unknown market(s) IL (1 rows)" in out
+    csv_hint = """--vars '{"raw_format": "csv"}'"""
+    assert f"  WARN  telephony/calls: CSV files only; the DuckDB target reads them with {csv_hint}" in out
     null = out.split("KPIs that will be null (their input tables are absent):\n", 1)[1]
     assert "  csat: no helpdesk/satisfaction_ratings" in null
     assert "  cost_per_interaction: no finance/operating_costs" in null
@@ -338,3 +340,49 @@ def test_check_landing_missing_column_and_missing_folder_exit_1(tmp_path: Path) 
     assert "  ERROR telephony/calls: landing files lack required column(s) talk_seconds" in proc.stdout
     missing = _check_landing(tmp_path / "nowhere")
     assert missing.returncode == 1 and "does not exist" in missing.stdout
+
+
+def test_kpi_inputs_lie_upstream_of_their_measures(tmp_path: Path) -> None:
+    """The catalogue's `inputs` (what check-landing reports as null) agree with the dbt lineage:
+    every input table of a KPI is a source upstream of the measure models its numerator and
+    denominator read (int_kpi__*_measures), and every KPI declares inputs."""
+    import json
+    import re
+
+    from cskpi.kpis import load
+
+    env = target_env(tmp_path / "raw")
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "parse", "--project-dir", str(PROJECT),
+         "--target-path", str(tmp_path / "target")],
+        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    nodes = {**manifest["nodes"], **manifest["sources"]}
+    measure_models = {
+        uid: node for uid, node in manifest["nodes"].items()
+        if re.fullmatch(r"int_kpi__\w+_measures", node["name"]) and node["name"] != "int_kpi__period_measures"
+    }  # fmt: skip
+
+    def upstream_sources(uid: str, seen: set[str]) -> set[str]:
+        found: set[str] = set()
+        for parent in nodes[uid].get("depends_on", {}).get("nodes", []):
+            if parent in seen or parent not in nodes:
+                continue
+            seen.add(parent)
+            if parent.startswith("source."):
+                found.add(f"{nodes[parent]['source_name']}/{nodes[parent]['name']}")
+            else:
+                found |= upstream_sources(parent, seen)
+        return found
+
+    lineage = {uid: upstream_sources(uid, set()) for uid in measure_models}
+    for kpi in load(PROJECT).kpis:
+        assert kpi.inputs, f"{kpi.code} declares no inputs"
+        columns = set(re.findall(r"[a-z_]+", f"{kpi.numerator} {kpi.denominator}"))
+        models = [uid for uid, node in measure_models.items() if columns & set(node["columns"])]
+        assert models, kpi.code
+        upstream = set().union(*(lineage[uid] for uid in models))
+        declared = {t for group in kpi.inputs for t in group}
+        assert declared <= upstream, f"{kpi.code}: {sorted(declared - upstream)} not upstream of {models}"
