@@ -524,7 +524,9 @@ def test_generated_files_match_contract() -> None:
 
 def test_built_staging_models_have_the_documented_columns(built: duckdb.DuckDBPyConnection) -> None:
     documented: dict[str, list[tuple[str, str]]] = {}
-    for path in sorted((ROOT / "models" / "staging").glob("*/_*__models.yml")):
+    # the raw systems' yml (generated from the contract); models/staging/reference is hand-written
+    for system in sorted({t.system for t in TABLES}):
+        path = ROOT / "models" / "staging" / system / f"_{system}__models.yml"
         for model in yaml.safe_load(path.read_text())["models"]:
             documented[model["name"]] = [(c["name"], c["data_type"]) for c in model["columns"]]
     assert set(documented) == {m for t in TABLES for m in (t.base_model, t.staging_model, t.quarantine_model)}
