@@ -54,7 +54,11 @@ class Reason:
 # Quarantine reasons in priority order: a bad row gets the first reason whose rule it fails.
 REASONS: tuple[Reason, ...] = (
     Reason("null_key", "A primary key column is null."),
-    Reason("unknown_market", "The market column is null or not a market_code of the `markets` seed."),
+    Reason(
+        "unknown_market",
+        "The market column is null or not a market_code of the markets reference data "
+        "(`stg_reference__markets`: seed `markets` plus `reference/markets`).",
+    ),
     Reason("negative_duration", "A duration is below zero."),
     Reason("end_before_start", "An end (timestamp or date) lies before its start."),
     Reason("score_out_of_range", "A score is outside its scale."),
@@ -76,8 +80,9 @@ REASONS: tuple[Reason, ...] = (
 )
 REASON_CODES: tuple[str, ...] = tuple(r.code for r in REASONS)
 
-# The reference data the market column is checked against: dbt seed `markets`, key market_code.
-MARKETS_SEED = "markets"
+# The reference data the market column is checked against: the shipped seed `markets` extended
+# and overridden by the landed `reference/markets` (model stg_reference__markets), key market_code.
+MARKETS_SEED = "stg_reference__markets"
 
 
 @dataclass(frozen=True)
@@ -452,3 +457,46 @@ def table(path: str) -> Table:
         return TABLES_BY_PATH[path]
     except KeyError:
         raise KeyError(f"unknown raw table {path!r}; known: {', '.join(TABLES_BY_PATH)}") from None
+
+
+# Reference data that lands like raw data: ``<raw_dir>/reference/<table>/`` (CSV or Parquet;
+# ``raw_reference.<table>`` on servers). Each table has the columns of its shipped seed (no
+# ``_loaded_at``: these files are often written by hand); its rows extend and override the seed's
+# rows by primary key (models/staging/reference). Every table is optional.
+REFERENCE_SYSTEM = "reference"
+REFERENCE_TABLES: tuple[Table, ...] = (
+    Table(
+        REFERENCE_SYSTEM, "markets", ("market_code",),
+        "Markets the service works for; extends and overrides seed `markets` by market_code.",
+        (
+            _c("market_code", "varchar", "Market code: ISO 3166-1 alpha-2 country code, e.g. IL.", nullable=False),
+            _c("country", "varchar", "Country name."),
+            _c("currency", "varchar", "Local currency, ISO 4217 code, e.g. ILS.", nullable=False),
+            _c("timezone", "varchar", "IANA time zone of the market's local calendar, e.g. Asia/Jerusalem.",
+               nullable=False),
+            _c("language", "varchar", "Main service language (ISO 639-1)."),
+            _c("launched_on", "date", "Date the market was launched."),
+        ),
+    ),
+    Table(
+        REFERENCE_SYSTEM, "fx_rates", ("rate_month", "currency"),
+        "Monthly EUR rates; extend and override seed `fx_rates_monthly` (ECB monthly means) by month and currency.",
+        (
+            _c("rate_month", "date", "First day of the month the rate applies to.", nullable=False),
+            _c("currency", "varchar", "ISO 4217 currency code.", nullable=False),
+            _c("eur_per_unit", "double", "EUR for one unit of the currency (greater than 0).", nullable=False),
+        ),
+    ),
+    Table(
+        REFERENCE_SYSTEM, "kpi_targets", ("market_code", "kpi_code"),
+        "KPI targets per market; extend and override seed `kpi_targets` by market and KPI.",
+        (
+            _c("market_code", "varchar", "Market the target applies to.", nullable=False),
+            _c("kpi_code", "varchar", "KPI the target applies to (kpi_definitions.kpi_code).", nullable=False),
+            _c("target_value", "double", "Target in the KPI's unit.", nullable=False),
+        ),
+    ),
+)
+REFERENCE_BY_NAME: dict[str, Table] = {t.name: t for t in REFERENCE_TABLES}
+# The shipped default (dbt seed) behind each reference table.
+REFERENCE_SEEDS: dict[str, str] = {"markets": "markets", "fx_rates": "fx_rates_monthly", "kpi_targets": "kpi_targets"}

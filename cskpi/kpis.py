@@ -45,6 +45,16 @@ class Kpi:
     higher_is_better: bool
     bounds: tuple[float | None, float | None]
     source: tuple[str, ...]
+    # raw tables (system/table) the KPI counts, as groups of alternatives: null when every table
+    # of some group is absent
+    inputs: tuple[tuple[str, ...], ...] = ()
+
+    def null_without(self, present: set[str]) -> tuple[str, ...] | None:
+        """The first input group none of whose tables is in ``present`` (the KPI is then null)."""
+        for group in self.inputs:
+            if not present.intersection(group):
+                return group
+        return None
 
 
 @dataclass(frozen=True)
@@ -99,6 +109,7 @@ def parse(block: dict[str, Any]) -> Catalogue:
                 higher_is_better=bool(k["higher_is_better"]),
                 bounds=_bounds(k["bounds"]) if "bounds" in k else unit.bounds,
                 source=tuple(k["source"]),
+                inputs=tuple(tuple(group) for group in k.get("inputs", ())),
             )
         )
     return Catalogue(units=units, kpis=tuple(kpis), sources=dict(block["sources"]))

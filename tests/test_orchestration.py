@@ -60,10 +60,10 @@ def test_groups_follow_model_folders(code_location):
 
 
 def test_landing_assets_feed_staging(code_location):
-    from cskpi.contract import TABLES
+    from cskpi.contract import REFERENCE_TABLES, TABLES
 
     landing = {s.key for s in code_location.landing_specs}
-    assert len(landing) == len(TABLES)
+    assert len(landing) == len(TABLES) + len(REFERENCE_TABLES)
     assert all(s.group_name == "landing" for s in code_location.landing_specs)
     graph = code_location.defs.resolve_asset_graph()
     stg = dg.AssetKey("stg_helpdesk__tickets")

@@ -28,6 +28,7 @@ import duckdb
 import pytest
 from fixtures.builds import DUCKDB_REFERENCE, Build, finish_build, start_build, target_env
 from fixtures.compare import assert_same_rows, assert_server_matches_duckdb, duckdb_kpi_metrics, keyed
+from fixtures.landing import REFERENCE_SAMPLE, write_reference
 
 pytestmark = pytest.mark.postgres
 
@@ -173,7 +174,7 @@ def raw_dir(work_dir: Path) -> Path:
     out = work_dir / "raw"
     gen = _run([str(BIN / "cskpi"), "generate", "--out", str(out), *GENERATE_ARGS], cwd=PROJECT)
     assert gen.returncode == 0, f"cskpi generate failed:\n{gen.stdout}\n{gen.stderr}"
-    return out
+    return write_reference(out, REFERENCE_SAMPLE)
 
 
 def _load(env: dict[str, str], raw: Path) -> subprocess.CompletedProcess[str]:
@@ -239,6 +240,17 @@ def test_load_is_idempotent(loaded: LoadRuns, raw_dir: Path):
         assert loaded.first[t.path] == landed, f"{t.path}: {landed} landing rows, {loaded.first[t.path]} loaded"
         assert f"raw_{t.system}.{t.name}" in loaded.output, "progress output names every table"
     assert sum(loaded.first.values()) > 0
+
+
+def test_reference_tables_load_into_raw_reference_and_override(loaded: LoadRuns, builds: Builds, cluster: Cluster):
+    assert "raw_reference.markets" in loaded.output and "raw_reference.fx_rates" not in loaded.output  # absent
+    assert cluster.query("select market_code, timezone from raw_reference.markets") == [("IL", "Asia/Jerusalem")]
+    markets = dict(cluster.query(f"select market_code, origin from {SCHEMA}.stg_reference__markets"))
+    assert markets["IL"] == "landed" and markets["RO"] == "shipped"
+    targets = cluster.query(
+        f"select distinct target from {SCHEMA}.kpi_metrics where market_code = 'RO' and kpi_code = 'service_level'"
+    )
+    assert [float(t) for (t,) in targets] == [95.0]
 
 
 def test_load_names_missing_landing_table(cluster: Cluster, pg_env: dict[str, str], work_dir: Path, raw_dir: Path):

@@ -29,6 +29,7 @@ import duckdb
 import pytest
 from fixtures.builds import DUCKDB_REFERENCE, Build, finish_build, start_build, target_env
 from fixtures.compare import assert_server_matches_duckdb, keyed
+from fixtures.landing import REFERENCE_SAMPLE, write_reference
 
 pytestmark = pytest.mark.spark
 
@@ -120,7 +121,7 @@ def raw_dir(spark_available: None, work_dir: Path) -> Path:
         timeout=300,
     )
     assert gen.returncode == 0, f"cskpi generate failed:\n{gen.stdout}\n{gen.stderr}"
-    return out
+    return write_reference(out, REFERENCE_SAMPLE)
 
 
 @dataclass
@@ -184,6 +185,18 @@ def test_dbt_build_passes_on_spark(builds: Builds):
     )
     kinds = {r["unique_id"].split(".")[0] for r in build.run_results}
     assert {"seed", "model", "test"} <= kinds
+
+
+def test_reference_tables_reach_spark(builds: Builds, work_dir: Path):
+    # reference/markets and kpi_targets are landed, fx_rates is not (absent: the shipped rates alone)
+    assert "raw_reference.markets" in builds.spark.log and "raw_reference.fx_rates" not in builds.spark.log
+    exported = work_dir / "kpi_metrics_spark"
+    assert exported.is_dir(), "kpi_metrics was not built on Spark; see test_dbt_build_passes_on_spark"
+    targets = duckdb.connect().execute(
+        f"select distinct cast(target as double) from read_parquet('{exported}/*.parquet')"
+        " where market_code = 'RO' and kpi_code = 'service_level'"
+    ).fetchall()
+    assert targets == [(95.0,)]  # the landed override of the shipped target
 
 
 def test_spark_state_stays_out_of_the_repository(builds: Builds, work_dir: Path):

@@ -3,6 +3,8 @@
 DuckDB (the default target) reads the landing files in place and needs no load.
 PostgreSQL gets one table per raw table in schema ``raw_<system>`` (e.g. raw_helpdesk.tickets);
 Spark one parquet table per raw table in database ``raw_<system>`` (cskpi/loaders/spark.py).
+Reference tables (``<raw_dir>/reference/<table>/``, optional) are loaded into ``raw_reference``
+when they have files.
 """
 
 from __future__ import annotations
@@ -13,15 +15,22 @@ import time
 from pathlib import Path
 
 from cskpi import paths
-from cskpi.contract import TABLES, Table, table
+from cskpi.contract import REFERENCE_BY_NAME, REFERENCE_SYSTEM, REFERENCE_TABLES, TABLES, Table, table
 
 TARGETS = ("postgres", "spark", "duckdb")
 
 
 def _selected_tables(names: list[str] | None) -> tuple[Table, ...]:
     if not names:
-        return TABLES
-    return tuple(table(name) for name in names)
+        return TABLES + REFERENCE_TABLES
+    return tuple(_table(name) for name in names)
+
+
+def _table(name: str) -> Table:
+    system, _, rest = name.partition("/")
+    if system == REFERENCE_SYSTEM and rest in REFERENCE_BY_NAME:
+        return REFERENCE_BY_NAME[rest]
+    return table(name)
 
 
 def _load_postgres(raw_dir: Path, tables: tuple[Table, ...]) -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from cskpi.contract import TABLES, Table
+from cskpi.contract import REFERENCE_SYSTEM, TABLES, Table
 
 # Contract type -> DuckDB type used for the cast on read.
 DUCKDB_TYPES: dict[str, str] = {
@@ -78,6 +78,19 @@ def find_landing_tables(raw_dir: Path, tables: Sequence[Table] = TABLES) -> list
             missing.append(f"{table.path} (no *.parquet or *.csv in {raw_dir / table.system / table.name})")
     if missing:
         raise LandingError("raw table(s) missing from the landing folder:\n  - " + "\n  - ".join(missing))
+    return found
+
+
+def find_loadable_tables(raw_dir: Path, tables: Sequence[Table] = TABLES) -> list[LandingTable]:
+    """Landing files of ``tables``: every raw table must be present (find_landing_tables), a
+    reference table (``reference/<table>``, optional) is loaded only when it has files."""
+    raw = [t for t in tables if t.system != REFERENCE_SYSTEM]
+    found = find_landing_tables(raw_dir, raw) if raw else []
+    for table in tables:
+        if table.system == REFERENCE_SYSTEM:
+            files, fmt = landing_files(raw_dir, table)
+            if files:
+                found.append(LandingTable(table, files, fmt))
     return found
 
 

@@ -23,7 +23,7 @@ from psycopg2.extensions import connection as PgConnection
 from psycopg2.extensions import cursor as PgCursor
 
 from cskpi.contract import TABLES, Table
-from cskpi.loaders.landing import LandingError, LandingTable, find_landing_tables, read_batches
+from cskpi.loaders.landing import LandingError, LandingTable, find_loadable_tables, read_batches
 
 # Contract type -> PostgreSQL type, spelled as format_type() returns it (to detect drifted tables).
 PG_TYPES: dict[str, str] = {
@@ -170,7 +170,7 @@ def load_postgres(
 ) -> list[LoadResult]:
     """Load every raw table of ``tables`` from ``raw_dir``; all landing tables are checked first."""
     settings = settings or PgSettings.from_env()
-    landings = find_landing_tables(raw_dir, tables)
+    landings = find_loadable_tables(raw_dir, tables)
     conn = connect(settings)
     duck = duckdb.connect()
     # Time-zone-aware landing timestamps become UTC wall time (docs/contract.md), whatever the machine's zone.

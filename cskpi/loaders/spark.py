@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from cskpi import paths
 from cskpi.contract import TABLES, Table
-from cskpi.loaders.landing import LandingError, LandingTable, find_landing_tables
+from cskpi.loaders.landing import LandingError, LandingTable, find_loadable_tables
 
 if TYPE_CHECKING:  # pyspark is optional (extra "spark")
     from pyspark.sql import DataFrame, SparkSession
@@ -165,7 +165,7 @@ def load_spark(
     spark: SparkSession | None = None,
 ) -> list[LoadResult]:
     """Load every raw table of ``tables`` from ``raw_dir``; all landing tables are checked first."""
-    landings = find_landing_tables(raw_dir, tables)
+    landings = find_loadable_tables(raw_dir, tables)
     spark = spark or get_session()
     results: list[LoadResult] = []
     for landing in landings:

@@ -13,7 +13,8 @@
     {%- endif -%}
     {%- set problems = [] -%}
     {%- for node in graph.sources.values() | sort(attribute='unique_id') -%}
-        {%- if node.package_name == project_name -%}
+        {#- reference tables are optional; models/staging/reference checks the present ones -#}
+        {%- if node.package_name == project_name and node.source_name != 'reference' -%}
             {%- set problem = raw_contract_problem(node) -%}
             {%- if problem -%}{%- do problems.append(problem) -%}{%- endif -%}
         {%- endif -%}

@@ -3,7 +3,9 @@
 Dagster does not produce these files -- exporters from the source systems do -- so
 they are ``AssetSpec``s; ``sensors.landing_observation_sensor`` records their row
 count and newest ``_loaded_at`` as observations, which is what the UI shows as
-"last updated" for the landing group.
+"last updated" for the landing group. The optional reference tables
+(``<raw_dir>/reference/<table>/``) are landing assets too; they carry no ``_loaded_at``, so only
+their files count towards the change fingerprint.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 import duckdb
 from dagster import AssetKey, AssetSpec, TableColumn, TableSchema
 
-from cskpi.contract import TABLES, Table
+from cskpi.contract import REFERENCE_TABLES, TABLES, Table
 
 LANDING_GROUP = "landing"
 LANDING_PREFIX = "landing"
@@ -57,7 +59,7 @@ def _spec(table: Table) -> AssetSpec:
     )
 
 
-landing_specs: list[AssetSpec] = [_spec(t) for t in TABLES]
+landing_specs: list[AssetSpec] = [_spec(t) for t in (*TABLES, *REFERENCE_TABLES)]
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ def observe_landing_table(raw_dir: Path, table: Table) -> LandingStats:
 def landing_fingerprint(raw_dir: Path) -> str:
     """Cheap change detector (file names, sizes, mtimes) so the sensor skips unchanged landings."""
     parts: list[str] = []
-    for table in TABLES:
+    for table in (*TABLES, *REFERENCE_TABLES):
         _, files = landing_files(raw_dir, table)
         for f in files:
             st = os.stat(f)

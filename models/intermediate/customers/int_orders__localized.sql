@@ -1,5 +1,5 @@
 -- One row per order with the local order date of its market and the EUR amount
--- (monthly FX rate of the order's local month).
+-- (monthly FX rate of the order's local month; int_fx_rates__monthly, provisional when carried forward).
 
 with
 
@@ -11,13 +11,13 @@ orders as (
 
 markets as (
 
-    select * from {{ ref('markets') }}
+    select * from {{ ref('stg_reference__markets') }}
 
 ),
 
 fx_rates as (
 
-    select * from {{ ref('fx_rates_monthly') }}
+    select * from {{ ref('int_fx_rates__monthly') }}
 
 ),
 
@@ -28,6 +28,7 @@ localized as (
         orders.customer_id,
         orders.market_code,
         orders.ordered_at,
+        {{ month_start(to_local_timestamp('orders.ordered_at', 'markets.timezone')) }} as ordered_month_local,
         {{ to_local_timestamp('orders.ordered_at', 'markets.timezone') }} as ordered_at_local,
         orders.status,
         orders.currency,
@@ -50,12 +51,16 @@ final as (
         localized.status,
         localized.currency,
         localized.total_amount,
+        localized.ordered_month_local,
+        fx_rates.eur_per_unit,
+        fx_rates.is_provisional as fx_is_provisional,
+        fx_rates.published_month as fx_published_month,
         localized.total_amount * fx_rates.eur_per_unit as total_amount_eur
     from localized
     left join fx_rates
         on
             localized.currency = fx_rates.currency
-            and {{ month_start('localized.ordered_at_local') }} = fx_rates.rate_month
+            and localized.ordered_month_local = fx_rates.rate_month
 
 )
 

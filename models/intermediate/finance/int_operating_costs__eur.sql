@@ -1,4 +1,4 @@
--- Operating costs converted to EUR with the FX rate of the cost month.
+-- Operating costs converted to EUR with the FX rate of the cost month (int_fx_rates__monthly).
 
 with
 
@@ -10,7 +10,7 @@ costs as (
 
 fx_rates as (
 
-    select * from {{ ref('fx_rates_monthly') }}
+    select * from {{ ref('int_fx_rates__monthly') }}
 
 ),
 
@@ -24,6 +24,8 @@ final as (
         costs.amount,
         costs.currency,
         fx_rates.eur_per_unit,
+        fx_rates.is_provisional as fx_is_provisional,
+        fx_rates.published_month as fx_published_month,
         costs.amount * fx_rates.eur_per_unit as amount_eur
     from costs
     left join fx_rates

@@ -40,7 +40,7 @@ events as (
 
 markets as (
 
-    select * from {{ ref('markets') }}
+    select * from {{ ref('stg_reference__markets') }}
 
 ),
 

@@ -24,7 +24,7 @@ calls as (
 
 markets as (
 
-    select * from {{ ref('markets') }}
+    select * from {{ ref('stg_reference__markets') }}
 
 ),
 

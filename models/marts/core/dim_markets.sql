@@ -4,7 +4,7 @@ with
 
 markets as (
 
-    select * from {{ ref('markets') }}
+    select * from {{ ref('stg_reference__markets') }}
 
 ),
 

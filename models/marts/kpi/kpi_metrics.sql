@@ -18,7 +18,7 @@ definitions as (
 
 targets as (
 
-    select * from {{ ref('kpi_targets') }}
+    select * from {{ ref('stg_reference__kpi_targets') }}
 
 ),
 

@@ -12,7 +12,7 @@ measures as (
 
 markets as (
 
-    select * from {{ ref('markets') }}
+    select * from {{ ref('stg_reference__markets') }}
 
 ),
 
