@@ -129,9 +129,10 @@ class Reference:
             t["first_reply_at"] = replies[0]["event_at"] if replies else None
             t["handled"] = bool(replies)
             changes = [e for e in evs if e["event_type"] == "status_change"]
-            t["ever_solved"] = any(e["status_to"] == "solved" for e in changes)
+            final = ("solved", "closed")
+            t["ever_solved"] = t["status"] in final or any(e["status_to"] in final for e in changes)
             t["reopened"] = t["ever_solved"] and any(
-                e["status_from"] == "solved" and e["status_to"] not in ("solved", "closed") for e in changes
+                e["status_from"] in final and e["status_to"] in ("new", "open", "pending", "on_hold") for e in changes
             )
             t["date"] = self.local_date(t["created_at"], t["market_code"])
         # contacts: incoming calls + tickets

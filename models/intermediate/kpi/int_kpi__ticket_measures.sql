@@ -62,7 +62,8 @@ solved_facts as (
         1 as tickets_solved,
         resolution_seconds as resolution_seconds_sum
     from tickets
-    where solved_at is not null
+    -- only tickets whose current status is solved or closed have a resolution time
+    where resolution_seconds is not null
 
 ),
 
