@@ -82,6 +82,12 @@ def _table_rules(t: Table) -> list[str]:
     rules += [f"`end_before_start`: `{o.end}` < `{o.start}`" for o in t.ordered]
     for ref in t.references:
         target = table(ref.table)
+        if ref.inferred:
+            rules.append(
+                f"no orphan: `{ref.column}` not in {target.path} (or that table absent) is kept and becomes an "
+                "inferred member of its dimension (`is_inferred`)"
+            )
+            continue
         when = "null or not" if ref.required else "set and not"
         rules.append(f"`orphan_reference`: `{ref.column}` {when} the key of an accepted row of {target.path}")
     if t.future_columns:
