@@ -45,6 +45,9 @@ class Kpi:
     higher_is_better: bool
     bounds: tuple[float | None, float | None]
     source: tuple[str, ...]
+    # SQL predicate over the measures: when false the KPI's input is absent or unknown for the
+    # row, so value and numerator are null (unknown is not zero); None: always measured.
+    known_when: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ def parse(block: dict[str, Any]) -> Catalogue:
                 higher_is_better=bool(k["higher_is_better"]),
                 bounds=_bounds(k["bounds"]) if "bounds" in k else unit.bounds,
                 source=tuple(k["source"]),
+                known_when=k.get("known_when"),
             )
         )
     return Catalogue(units=units, kpis=tuple(kpis), sources=dict(block["sources"]))

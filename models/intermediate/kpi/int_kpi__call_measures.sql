@@ -46,6 +46,10 @@ expanded as (
         offered_calls.is_answered_within_threshold,
         offered_calls.is_abandoned_counted,
         offered_calls.is_resolved,
+        -- a disposition is what makes the resolution outcome of an answered call known
+        coalesce(offered_calls.is_answered and offered_calls.disposition is not null, false)
+            as is_outcome_known,
+        offered_calls.customer_id is not null as is_known_customer,
         coalesce(offered_calls.queue_seconds, 0) as queue_seconds,
         offered_calls.handle_seconds,
         offered_calls.agent_handle_seconds,
@@ -70,6 +74,9 @@ final as (
         sum(case when is_answered_within_threshold then 1 else 0 end) as calls_answered_within_sl,
         sum(case when is_abandoned_counted then 1 else 0 end) as calls_abandoned_counted,
         sum(case when is_resolved then 1 else 0 end) as calls_resolved,
+        sum(case when is_incoming and is_outcome_known then 1 else 0 end) as calls_outcome_known,
+        sum(case when is_incoming and is_outcome_known and is_known_customer then 1 else 0 end)
+            as calls_outcome_known_customer,
         sum(case when is_incoming then queue_seconds else 0 end) as queue_seconds_incoming,
         sum(case when is_answered then queue_seconds else 0 end) as queue_seconds_answered,
         sum(case when is_incoming then handle_seconds else 0 end) as handle_seconds_incoming,

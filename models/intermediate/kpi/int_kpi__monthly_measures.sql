@@ -21,6 +21,7 @@ cost_facts as (
         market_code,
         cost_month as period_start,
         amount_eur as operating_cost_eur,
+        1 as operating_cost_rows,
         0 as customers_active_at_start,
         0 as customers_churned
     from costs
@@ -33,6 +34,7 @@ churn_facts as (
         market_code,
         month_start as period_start,
         0 as operating_cost_eur,
+        0 as operating_cost_rows,
         1 as customers_active_at_start,
         case when is_churned then 1 else 0 end as customers_churned
     from churn
@@ -55,6 +57,7 @@ final as (
         market_code,
         'all' as channel,
         sum(operating_cost_eur) as operating_cost_eur,
+        sum(operating_cost_rows) as operating_cost_rows,
         sum(customers_active_at_start) as customers_active_at_start,
         sum(customers_churned) as customers_churned
     from monthly_facts
