@@ -33,8 +33,10 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from dbt_common.exceptions import DbtRuntimeError
 
 from cskpi.dbt_args import dbt_build_args, parse_vars
+from cskpi.partial import describe_absent
 from orchestration import progress
 from orchestration.assets.failures import stored_failure_relations, with_failing_rows
 from orchestration.assets.landing import landing_key_for_path
@@ -146,6 +148,32 @@ def _failed_nodes(run_results: Mapping[str, Any]) -> list[str]:
     return failed
 
 
+RECONCILIATION_MODEL = "dq_table_reconciliation"
+
+
+def absent_raw_tables(manifest: Mapping[str, Any], adapter: Any) -> list[str]:
+    """Raw tables this build found absent (``is_present`` of the built reconciliation mart),
+    read through the built target's adapter; [] when the mart was not built."""
+    relation = next(
+        (
+            str(n["relation_name"])
+            for n in manifest.get("nodes", {}).values()
+            if n.get("resource_type") == "model" and n.get("name") == RECONCILIATION_MODEL and n.get("relation_name")
+        ),
+        None,
+    )
+    if relation is None or adapter is None:
+        return []
+    try:
+        with adapter.connection_named("cskpi_absent_tables"):
+            _, table = adapter.execute(
+                f"select source_table from {relation} where not is_present order by source_table", fetch=True
+            )
+    except DbtRuntimeError:  # not built in this run (failed upstream): nothing to name
+        return []
+    return [str(row[0]) for row in table.rows]
+
+
 def _report(event: object) -> None:
     if isinstance(event, Output | AssetMaterialization):
         name = event.output_name if isinstance(event, Output) else event.asset_key.to_user_string()
@@ -195,6 +223,10 @@ def cskpi_dbt_assets(
                 result = with_failing_rows(result, invocation.adapter, relations[str(result.check_name)])
                 _report(result)
                 yield result
+            partial = describe_absent(absent_raw_tables(invocation.manifest, invocation.adapter))
+            if partial:
+                context.log.info(f"partial landing: {partial} (absent tables read as empty)")
+                progress.report("landing", partial, "partial")
             if not invocation.is_successful():
                 failed: list[str] = []
                 if (invocation.target_path / "run_results.json").exists():
