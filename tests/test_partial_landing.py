@@ -25,6 +25,7 @@ from fixtures.builds import PROJECT, target_env
 from fixtures.landing import write_landing
 
 from cskpi.contract import TABLES
+from cskpi.partial import describe_absent, parse_absent
 
 BIN = Path(sys.executable).parent
 CALLS = "telephony/calls"
@@ -204,3 +205,14 @@ def test_a_present_table_missing_a_required_column_still_stops_the_run(
     build = _cskpi(env, "build")
     assert build.returncode == 1
     assert "telephony/calls: missing required column(s) queue" in build.stderr + build.stdout
+
+
+def test_absent_line_names_whole_systems_by_name_and_single_tables_by_path() -> None:
+    everything_but_calls = [t.path for t in TABLES if t.path != CALLS]
+    assert describe_absent(everything_but_calls) == ABSENT_LINE
+    assert describe_absent([]) is None
+    assert describe_absent(["helpdesk/satisfaction_ratings"]) == "partial landing: helpdesk/satisfaction_ratings absent"
+    shop_and_ratings = ["shop/orders", "shop/customers", "helpdesk/satisfaction_ratings"]
+    assert describe_absent(shop_and_ratings) == "partial landing: shop, helpdesk/satisfaction_ratings absent"
+    assert parse_absent("absent raw tables: shop/orders, telephony/calls") == ["shop/orders", "telephony/calls"]
+    assert parse_absent("some other log line") is None
