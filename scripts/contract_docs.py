@@ -24,8 +24,12 @@ definition the data generator, the loaders, the dbt sources and the staging mode
 - Raw tables are append-only. Every row carries `_loaded_at`, the UTC time it was loaded.
   All timestamps are UTC, without time zone.
 - The columns listed below are required; extra columns are allowed and ignored. Before any
-  model runs, the contract check stops the run when a table or a required column is
-  missing, naming the table, the columns and where it looked.
+  model runs, the contract check stops the run when a table that is there lacks a required
+  column, naming the table, the columns and where it looked.
+- A table (or a whole system) that is not there (no files; no relation) counts as empty: it
+  reads as zero rows with the columns below, the run names it once ("absent raw tables:
+  ..."), and the KPIs that need it are null. Only when every table is absent does the run
+  stop (a wrong raw folder or schema).
 - Columns marked PII never reach a mart unhashed: staging replaces each by
   `<column>_hash`, a salted SHA-256 (hex) with the salt from `CSKPI_PII_SALT`.
 

@@ -216,3 +216,11 @@ def test_absent_line_names_whole_systems_by_name_and_single_tables_by_path() -> 
     assert describe_absent(shop_and_ratings) == "partial landing: shop, helpdesk/satisfaction_ratings absent"
     assert parse_absent("absent raw tables: shop/orders, telephony/calls") == ["shop/orders", "telephony/calls"]
     assert parse_absent("some other log line") is None
+
+
+def test_a_raw_folder_without_any_table_stops_the_run(tmp_path: Path) -> None:
+    raw_dir = tmp_path / "raw"
+    raw_dir.mkdir()
+    build = _cskpi(_env(tmp_path, raw_dir), "build")
+    assert build.returncode == 1
+    assert "no raw table found: every table is absent" in build.stderr + build.stdout
