@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 import duckdb
 
 from cskpi import paths, targets
+from cskpi.lock import WarehouseLock
 
 if TYPE_CHECKING:  # imported on use: psycopg2 and pyarrow are not needed for a DuckDB warehouse
     from psycopg2.extensions import connection as PgConnection
@@ -97,11 +98,14 @@ class DuckDBMarts:
         if not self.path.exists():
             raise FileNotFoundError(f"no warehouse at {self.path}; build it first")
         escaped = str(self.path).replace("'", "''")
-        serving.execute(f"attach '{escaped}' as wh (read_only)")
-        try:
-            yield _AttachedDuckDB(serving, "wh", select)
-        finally:
-            serving.execute("detach wh")
+        # Shared: publishes may read side by side, but never while a run writes (it holds the lock
+        # exclusively; re-entrant, so a run that publishes at its end reads under its own lock).
+        with WarehouseLock(self.path, purpose="publish (read-only)", shared=True):
+            serving.execute(f"attach '{escaped}' as wh (read_only)")
+            try:
+                yield _AttachedDuckDB(serving, "wh", select)
+            finally:
+                serving.execute("detach wh")
 
 
 # ------------------------------------------------------------------ PostgreSQL

@@ -10,6 +10,12 @@ or, for a server target, from a consistent snapshot of its dbt schema (cskpi.mar
 The serving file is written in an older DuckDB storage format (``CSKPI_SERVING_STORAGE_VERSION``,
 default ``v1.2.0``): BI drivers and CLIs embed a DuckDB library that lags the one building the
 warehouse, and a reader refuses files newer than itself.
+
+One publish (or rollback) at a time per serving folder, whoever starts it: the CLI, the Dagster
+asset and ``cskpi run`` all go through :func:`publish`, which holds ``<serving>/.publish.lock``
+(a second publish waits up to ``CSKPI_PUBLISH_WAIT_SECONDS``). Under that lock any leftover
+``.<id>.partial`` folder is a killed publish's and is removed. Published files are made read-only
+(0444, folders 0555) so a client that forgets ``read_only`` cannot change or lock live serving.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from pathlib import Path
 
 import duckdb
 
+from cskpi.lock import publish_lock
 from cskpi.marts import DuckDBMarts, MartSource
 
 # Tables readers may see: facts, dimensions, KPI marts and data-quality summaries.
@@ -40,6 +47,10 @@ DEFAULT_KEEP_VERSIONS = 3
 STORAGE_VERSION_ENV = "CSKPI_SERVING_STORAGE_VERSION"
 # Readable by DuckDB 1.2 and every later release.
 DEFAULT_STORAGE_VERSION = "v1.2.0"
+WAIT_ENV = "CSKPI_PUBLISH_WAIT_SECONDS"
+DEFAULT_WAIT_SECONDS = 300.0
+PARTIAL_SUFFIX = ".partial"
+FILE_MODE, DIR_MODE = 0o444, 0o555
 _SERVING_CATALOG = "serving"
 _VERSION_RE = re.compile(r"^(\d{8}T\d{6}Z)(?:-(\d+))?$")
 
@@ -104,6 +115,17 @@ def keep_versions(environ: Mapping[str, str] | None = None) -> int:
     return int(raw)
 
 
+def publish_wait(environ: Mapping[str, str] | None = None) -> float:
+    """Seconds a publish waits for another one to finish: ``CSKPI_PUBLISH_WAIT_SECONDS`` or the default."""
+    raw = (os.environ if environ is None else environ).get(WAIT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_WAIT_SECONDS
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        raise ValueError(f"{WAIT_ENV}={raw!r} must be a number of seconds") from None
+
+
 def storage_version(environ: Mapping[str, str] | None = None) -> str:
     """DuckDB storage version of the serving file: ``CSKPI_SERVING_STORAGE_VERSION`` or the default."""
     env = os.environ if environ is None else environ
@@ -133,12 +155,35 @@ def _swap_current(serving: Path, version_id: str) -> None:
     os.replace(tmp, serving / CURRENT)  # rename(2) is atomic: readers never see a missing link
 
 
+def _make_read_only(root: Path) -> None:
+    for path in sorted(root.rglob("*"), reverse=True):  # children before their folder
+        path.chmod(DIR_MODE if path.is_dir() else FILE_MODE)
+    root.chmod(DIR_MODE)
+
+
+def _remove(root: Path) -> None:
+    """rmtree of a read-only version: its folders must be writable to unlink their entries."""
+    for path in (root, *root.rglob("*")):
+        if path.is_dir() and not path.is_symlink():
+            path.chmod(0o755)
+    shutil.rmtree(root)
+
+
+def _remove_partials(serving: Path) -> None:
+    """Staging folders of publishes that were killed (only called under the publish lock)."""
+    vdir = _versions_dir(serving)
+    if vdir.exists():
+        for path in vdir.iterdir():
+            if path.name.startswith(".") and path.name.endswith(PARTIAL_SUFFIX):
+                _remove(path)
+
+
 def _prune(serving: Path, keep: int) -> None:
     current = current_version(serving)
     versions = list_versions(serving)
     for vid in versions[: max(0, len(versions) - keep)]:
         if vid != current:
-            shutil.rmtree(_versions_dir(serving) / vid)
+            _remove(_versions_dir(serving) / vid)
 
 
 def _attach_serving(con: duckdb.DuckDBPyConnection, path: Path, version: str) -> None:
@@ -157,22 +202,29 @@ def publish(
     keep: int | None = None,
     now: datetime | None = None,
     storage: str | None = None,
+    wait: float | None = None,
 ) -> Version:
     """Copy the marts of ``warehouse`` (a DuckDB file, or the marts of a server target, see
     cskpi.marts) into a new serving version and make it current.
 
     ``keep`` versions stay for rollback (default: :func:`keep_versions`); ``storage`` is the
-    DuckDB storage version of the serving file (default: :func:`storage_version`).
+    DuckDB storage version of the serving file (default: :func:`storage_version`); ``wait``
+    the seconds to wait for another publish of the same folder (default: :func:`publish_wait`).
     """
     source = DuckDBMarts(warehouse) if isinstance(warehouse, Path) else warehouse
     keep = keep_versions() if keep is None else keep
     storage = storage or storage_version()
-    now = now or datetime.now(UTC)
     serving.mkdir(parents=True, exist_ok=True)
+    with publish_lock(serving, publish_wait() if wait is None else wait):
+        _remove_partials(serving)
+        return _publish_locked(source, serving, run_id, keep, now or datetime.now(UTC), storage)
+
+
+def _publish_locked(
+    source: MartSource, serving: Path, run_id: str, keep: int, now: datetime, storage: str
+) -> Version:
     version_id = _new_version_id(serving, now)
-    staging_dir = _versions_dir(serving) / f".{version_id}.partial"
-    if staging_dir.exists():
-        shutil.rmtree(staging_dir)
+    staging_dir = _versions_dir(serving) / f".{version_id}{PARTIAL_SUFFIX}"
     (staging_dir / "parquet").mkdir(parents=True)
     built_at = now.isoformat(timespec="seconds")
     # In memory, so the serving file is created by ATTACH, the only way to choose its storage version;
@@ -215,7 +267,7 @@ def publish(
     finally:
         con.close()
         if not copied:  # a failed publish leaves no partial version behind
-            shutil.rmtree(staging_dir, ignore_errors=True)
+            _remove(staging_dir)
     manifest = {
         "version_id": version_id,
         "run_id": run_id,
@@ -223,6 +275,7 @@ def publish(
         "tables": {t.name: {"row_count": t.row_count, "checksum": t.checksum} for t in tables},
     }
     (staging_dir / "version.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    _make_read_only(staging_dir)
     final_dir = _versions_dir(serving) / version_id
     os.replace(staging_dir, final_dir)
     _swap_current(serving, version_id)
@@ -230,8 +283,13 @@ def publish(
     return Version(version_id, final_dir, run_id, built_at, tuple(tables))
 
 
-def rollback(serving: Path) -> str:
+def rollback(serving: Path, wait: float | None = None) -> str:
     """Point ``current`` at the version before it; returns the restored version id."""
+    with publish_lock(serving, publish_wait() if wait is None else wait):
+        return _rollback_locked(serving)
+
+
+def _rollback_locked(serving: Path) -> str:
     versions = list_versions(serving)
     current = current_version(serving)
     if current is None or current not in versions:

@@ -1,15 +1,25 @@
-"""The KPI summary printed at the end of ``make run`` and by ``cskpi report``."""
+"""The KPI summary printed at the end of ``make run`` and by ``cskpi report``.
+
+This module reads the monthly KPI values (channel all) and the diagnostics of one month;
+cskpi/report_formats.py renders them as text, markdown, csv or json, with the values
+formatted by cskpi/formatting.py (the dashboard's formatter too).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
+from cskpi.kpis import catalogue
+from cskpi.report_formats import render
 from cskpi.serving import connect, has_table, latest_month
 
-# The KPIs shown in the terminal summary, in reading order.
+# The KPIs shown in the summary, in reading order (--all-kpis adds the rest of the catalogue).
 SUMMARY_KPIS: tuple[str, ...] = (
     "service_level",
     "avg_speed_of_answer",
@@ -25,6 +35,7 @@ SUMMARY_KPIS: tuple[str, ...] = (
     "interactions_per_order",
     "cost_per_interaction",
 )
+CHANNEL = "all"
 
 
 @dataclass(frozen=True)
@@ -37,6 +48,13 @@ class KpiRow:
     meets_target: bool | None
     unit: str
 
+    @property
+    def change(self) -> float | None:
+        """Change on the previous month in the KPI's unit (None when either month is unknown)."""
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -48,8 +66,40 @@ class Finding:
     first_action: str
 
 
+@dataclass(frozen=True)
+class Summary:
+    """One month of the report: a row for every market x KPI shown (unknown ones with null values)."""
+
+    month: str
+    previous_month: str
+    markets: tuple[str, ...]
+    kpi_codes: tuple[str, ...]
+    rows: tuple[KpiRow, ...]
+    # None: the database has no kpi_diagnostics table (published before it existed)
+    findings: tuple[Finding, ...] | None
+    channel: str = CHANNEL
+
+    def row(self, market: str, kpi: str) -> KpiRow:
+        for r in self.rows:
+            if r.market_code == market and r.kpi_code == kpi:
+                return r
+        raise KeyError((market, kpi))
+
+
 DIAGNOSTICS_TABLE = "kpi_diagnostics"
 _SEVERITY_ORDER = "case severity when 'high' then 1 when 'medium' then 2 else 3 end"
+
+
+def _number(value: float | Decimal | None) -> float | None:
+    # targets are decimals in the warehouse; the report works in floats, and NaN is unknown
+    if value is None or not math.isfinite(float(value)):
+        return None
+    return float(value)
+
+
+def previous_month(month: str) -> str:
+    first = dt.date.fromisoformat(f"{month}-01")
+    return (first - dt.timedelta(days=1)).strftime("%Y-%m")
 
 
 def fetch(con: duckdb.DuckDBPyConnection, month: str, market: str | None) -> list[KpiRow]:
@@ -59,12 +109,12 @@ def fetch(con: duckdb.DuckDBPyConnection, month: str, market: str | None) -> lis
         with cur as (
             select market_code, kpi_code, value, target, meets_target, unit, period_start
             from kpi_metrics
-            where period_grain = 'month' and channel = 'all' and period_start = cast(? as date)
+            where period_grain = 'month' and channel = ? and period_start = cast(? as date)
         ),
         prev as (
             select market_code, kpi_code, value
             from kpi_metrics
-            where period_grain = 'month' and channel = 'all'
+            where period_grain = 'month' and channel = ?
               and period_start = cast(cast(? as date) - interval 1 month as date)
         )
         select cur.market_code, cur.kpi_code, cur.value, prev.value, cur.target, cur.meets_target, cur.unit
@@ -72,8 +122,11 @@ def fetch(con: duckdb.DuckDBPyConnection, month: str, market: str | None) -> lis
         where (? is null or cur.market_code = ?)
         order by cur.market_code, cur.kpi_code
     """
-    rows = con.execute(sql, [month_start, month_start, market, market]).fetchall()
-    return [KpiRow(*r) for r in rows]
+    rows = con.execute(sql, [CHANNEL, month_start, CHANNEL, month_start, market, market]).fetchall()
+    return [
+        KpiRow(m, k, _number(value), _number(prev), _number(target), meets, unit)
+        for m, k, value, prev, target, meets, unit in rows
+    ]
 
 
 def fetch_diagnostics(con: duckdb.DuckDBPyConnection, month: str, market: str | None) -> list[Finding] | None:
@@ -91,51 +144,42 @@ def fetch_diagnostics(con: duckdb.DuckDBPyConnection, month: str, market: str | 
     return [Finding(*r) for r in rows]
 
 
-def render_diagnostics(findings: list[Finding], month: str) -> str:
-    lines = [f"Diagnostics for {month} (KPIs read together, kpi_diagnostics)"]
-    if not findings:
-        lines.append("  no diagnostic rule fired")
-        return "\n".join(lines)
-    for f in findings:
-        lines.append(f"  {f.market_code}  {f.title} [{f.severity}]")
-        lines.append(f"      evidence: {f.evidence}")
-        lines.append(f"      action:   {f.first_action}")
-    return "\n".join(lines)
+def kpi_codes(all_kpis: bool = False) -> tuple[str, ...]:
+    """The KPIs of the summary in reading order; ``all_kpis`` appends the rest in catalogue order."""
+    if not all_kpis:
+        return SUMMARY_KPIS
+    return SUMMARY_KPIS + tuple(c for c in catalogue().codes if c not in SUMMARY_KPIS)
 
 
-def _fmt(value: float | None, unit: str) -> str:
-    if value is None:
-        return "-"
-    if unit == "percent":
-        return f"{value:5.1f}%"
-    if unit == "seconds":
-        return f"{value:6.0f}s"
-    return f"{value:7.2f}"
-
-
-def render(rows: list[KpiRow], month: str) -> str:
-    markets = sorted({r.market_code for r in rows})
+def summarise(
+    rows: list[KpiRow], month: str, findings: list[Finding] | None = None, all_kpis: bool = False
+) -> Summary:
+    """The report of ``rows``: every market x KPI shown, a KPI absent for a market as a row of nulls."""
+    markets = tuple(sorted({r.market_code for r in rows}))
+    codes = kpi_codes(all_kpis)
     by_key = {(r.market_code, r.kpi_code): r for r in rows}
-    width = 16
-    lines = [f"KPI summary for {month} (channel all; * = misses target, change vs previous month)"]
-    lines.append(f"{'kpi':<26}" + "".join(f"{m:>{width}}" for m in markets))
-    for kpi in SUMMARY_KPIS:
-        cells = []
-        for m in markets:
-            r = by_key.get((m, kpi))
-            if r is None:
-                cells.append(f"{'n/a':>{width}}")
-                continue
-            mark = "*" if r.meets_target is False else " "
-            delta = ""
-            if r.value is not None and r.previous is not None:
-                delta = f"{r.value - r.previous:+.1f}"
-            cells.append(f"{_fmt(r.value, r.unit) + mark + ' ' + delta:>{width}}")
-        lines.append(f"{kpi:<26}" + "".join(cells))
-    return "\n".join(lines)
+    cat = catalogue()
+    full = []
+    for market in markets:
+        for code in codes:
+            row = by_key.get((market, code))
+            if row is None:
+                row = KpiRow(market, code, None, None, None, None, cat.kpi(code).unit.code)
+            full.append(row)
+    return Summary(
+        month=month,
+        previous_month=previous_month(month),
+        markets=markets,
+        kpi_codes=codes,
+        rows=tuple(full),
+        findings=None if findings is None else tuple(findings),
+    )
 
 
-def report(database: Path, month: str | None = None, market: str | None = None) -> str:
+def load_summary(
+    database: Path, month: str | None = None, market: str | None = None, all_kpis: bool = False
+) -> Summary:
+    """The summary of ``month`` (default: the latest full month) read from a warehouse or serving copy."""
     if not database.exists():
         raise FileNotFoundError(f"no warehouse at {database}; run `make run` first")
     con = connect(database)
@@ -147,7 +191,11 @@ def report(database: Path, month: str | None = None, market: str | None = None) 
         con.close()
     if not rows:
         raise LookupError(f"no KPI rows for month {month}" + (f" and market {market}" if market else ""))
-    text = render(rows, month)
-    if findings is not None:
-        text += "\n\n" + render_diagnostics(findings, month)
-    return text
+    return summarise(rows, month, findings, all_kpis)
+
+
+def report(
+    database: Path, month: str | None = None, market: str | None = None, fmt: str = "text", all_kpis: bool = False
+) -> str:
+    """The report of ``database`` in format ``fmt`` (text, markdown, csv or json)."""
+    return render(load_summary(database, month, market, all_kpis), fmt)

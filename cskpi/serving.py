@@ -1,8 +1,8 @@
 """The one reader of the published serving copy (report, dashboard, tests).
 
 Readers never open the warehouse dbt writes: they open ``<serving>/current/cskpi.duckdb``
-read-only (cskpi/publish.py swaps ``current`` atomically). Values are formatted by the
-unit of the KPI catalogue (cskpi/kpis.py).
+read-only (cskpi/publish.py swaps ``current`` atomically). Values are formatted for
+people by cskpi/formatting.py.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-
-from cskpi.kpis import DURATION_FORMAT, Unit, catalogue
 
 DEFAULT_SERVING_DIR = "data/serving"
 DATABASE_RELATIVE = Path("current") / "cskpi.duckdb"
@@ -93,39 +91,3 @@ def kpi_definitions(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]
         code: {"name": name, "unit": unit, "higher_is_better": bool(better), "formula": formula}
         for code, name, unit, better, formula in rows
     }
-
-
-def _unit(code: str) -> Unit | None:
-    return catalogue().units.get(code)
-
-
-def fmt_seconds(value: float) -> str:
-    if abs(value) < 120:
-        return f"{value:.0f}s"
-    if abs(value) < 7200:
-        return f"{value / 60:.1f} min"
-    return f"{value / 3600:.1f} h"
-
-
-def format_value(value: float | None, unit: str) -> str:
-    """A KPI value in the format of its catalogue unit ('–' for no value; 1 decimal for an unknown unit)."""
-    if value is None:
-        return "–"
-    spec = _unit(unit)
-    if spec is None:
-        return f"{value:.1f}"
-    if spec.format == DURATION_FORMAT:
-        return fmt_seconds(value)
-    return spec.format.format(value)
-
-
-def format_change(change: float | None, unit: str) -> str | None:
-    """A signed change in the change format of its catalogue unit (None hides it)."""
-    if change is None:
-        return None
-    spec = _unit(unit)
-    if spec is None:
-        return f"{change:+.1f}"
-    if spec.change_format == DURATION_FORMAT:
-        return ("+" if change >= 0 else "-") + fmt_seconds(abs(change))
-    return spec.change_format.format(change)

@@ -22,8 +22,8 @@ if str(_ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only das
 import duckdb  # noqa: E402
 import streamlit as st  # noqa: E402
 
+from cskpi.formatting import format_change, format_period, format_value, target_caption  # noqa: E402
 from dashboard import charts, data  # noqa: E402
-from dashboard.format import fmt_change, fmt_period, fmt_value, target_caption  # noqa: E402
 
 # Tiles and charts in reading order (the rest of the KPIs follow alphabetically).
 KPI_ORDER: tuple[str, ...] = (
@@ -125,7 +125,7 @@ def sidebar_filters(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
             "Period range (tiles show the last period)",
             options=periods,
             value=(start, end),
-            format_func=lambda d: fmt_period(grain, d),
+            format_func=lambda d: format_period(grain, d),
             key=f"range_{grain}",
         )
     return {"market": market, "channel": channel, "grain": grain, "start": start, "end": end}
@@ -133,7 +133,7 @@ def sidebar_filters(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
 
 def period_findings(con: duckdb.DuckDBPyConnection, f: dict[str, Any]) -> None:
     """Alerts for the findings of the selected market and last period (shown above the tabs)."""
-    st.subheader(f"{f['market']} · {fmt_period(f['grain'], f['end'])} · channel {f['channel']}")
+    st.subheader(f"{f['market']} · {format_period(f['grain'], f['end'])} · channel {f['channel']}")
     if f["grain"] not in data.DIAGNOSTIC_GRAINS or not data.diagnostics_available(con):
         return
     findings = data.diagnostics(con, f["grain"], f["end"], f["end"], f["market"])
@@ -161,14 +161,15 @@ def overview(con: duckdb.DuckDBPyConnection, f: dict[str, Any], definitions: dic
             with col:
                 st.metric(
                     definition.get("name", code),
-                    fmt_value(tile["value"], tile["unit"]),
-                    delta=fmt_change(tile["change"], tile["unit"]),
+                    format_value(tile["value"], tile["unit"]),
+                    delta=None if tile["change"] is None else format_change(tile["change"], tile["unit"]),
                     delta_color="normal" if definition.get("higher_is_better", True) else "inverse",
                     help=definition.get("formula"),
                     border=True,
                 )
                 color = {True: "green", False: "red"}.get(tile["meets_target"], "gray")
-                st.caption(f":{color}[{target_caption(tile)}] · change vs previous {f['grain']}")
+                caption = target_caption(tile["target"], tile["meets_target"], tile["unit"])
+                st.caption(f":{color}[{caption}] · change vs previous {f['grain']}")
 
 
 def trends(con: duckdb.DuckDBPyConnection, f: dict[str, Any], definitions: dict[str, dict[str, Any]]) -> None:
@@ -215,7 +216,8 @@ def diagnostics_page(con: duckdb.DuckDBPyConnection, f: dict[str, Any]) -> None:
     findings = data.diagnostics(con, grain, f["start"], f["end"], market)
     where = "all markets" if market is None else market
     st.markdown(
-        f"**{len(findings)}** finding(s) for {where}, {fmt_period(grain, f['start'])} – {fmt_period(grain, f['end'])}. "
+        f"**{len(findings)}** finding(s) for {where}, "
+        f"{format_period(grain, f['start'])} – {format_period(grain, f['end'])}. "
         "A rule fires when all of its conditions hold; rules are data (seeds/diagnostic_rules*.csv)."
     )
     for finding in findings:
@@ -223,7 +225,7 @@ def diagnostics_page(con: duckdb.DuckDBPyConnection, f: dict[str, Any]) -> None:
             color = SEVERITY_COLOR.get(finding["severity"], "gray")
             st.markdown(
                 f"#### {finding['title']} :{color}-badge[{finding['severity']}]  \n"
-                f"**{finding['market_code']}** · {fmt_period(grain, finding['period_start'])} · "
+                f"**{finding['market_code']}** · {format_period(grain, finding['period_start'])} · "
                 f"severity {finding['severity']} · `{finding['rule_code']}`"
             )
             st.markdown(finding["explanation"])
@@ -232,8 +234,8 @@ def diagnostics_page(con: duckdb.DuckDBPyConnection, f: dict[str, Any]) -> None:
                 [
                     {
                         "KPI": ev.get("kpi_code", ""),
-                        "value": fmt_value(ev.get("value"), ev.get("unit", "")) if "value" in ev else "",
-                        "target": fmt_value(ev.get("target"), ev.get("unit", ""))
+                        "value": format_value(ev.get("value"), ev.get("unit", "")) if "value" in ev else "",
+                        "target": format_value(ev.get("target"), ev.get("unit", ""))
                         if ev.get("target") is not None
                         else "",
                         "evidence": ev["evidence_text"],

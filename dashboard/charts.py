@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-UNIT_AXIS = {"percent": "%", "seconds": "seconds", "eur": "EUR", "ratio": "ratio", "score": "score"}
+from cskpi.formatting import unit_label
 
 
 def kpi_trend_chart(df: pd.DataFrame, title: str, unit: str, highlight: list | None = None) -> alt.LayerChart:
@@ -15,7 +15,7 @@ def kpi_trend_chart(df: pd.DataFrame, title: str, unit: str, highlight: list | N
         status=df["meets_target"].map({True: "met", False: "missed"}).fillna("no target"),
         period=pd.to_datetime(df["period_start"]),
     )
-    axis_title = UNIT_AXIS.get(unit, unit)
+    axis_title = unit_label(unit)
     base = alt.Chart(data).encode(x=alt.X("period:T", title=None))
     line = base.mark_line(color="#1f77b4").encode(
         y=alt.Y("value:Q", title=axis_title, scale=alt.Scale(zero=False)),

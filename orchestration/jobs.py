@@ -12,7 +12,7 @@ PUBLISH_JOB_NAME = "cskpi_publish"
 DBT_OP_NAME = "cskpi_dbt"
 
 # The run queue limits runs carrying this tag to one at a time (dagster.yaml), because
-# DuckDB has a single writer; the file lock in orchestration/lock.py covers in-process runs.
+# DuckDB has a single writer; the file lock in cskpi/lock.py covers in-process runs.
 WAREHOUSE_TAG_KEY = "cskpi/warehouse"
 WAREHOUSE_TAG = {WAREHOUSE_TAG_KEY: "duckdb"}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 from collections.abc import Mapping
@@ -24,6 +25,11 @@ _MANIFEST_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependenc
 # them into every relation_name, so a manifest parsed for another warehouse names wrong tables.
 _RELATION_ENV = ("CSKPI_TARGET", "CSKPI_DUCKDB_PATH", "CSKPI_PG_DATABASE", "CSKPI_PG_SCHEMA", "CSKPI_SPARK_SCHEMA")
 _PARSE_ENV_FILE = "cskpi_parse_env.json"
+# dagster-dbt gives every invocation its own folder under the target path, "<op>-<run id[:7]>-<7 hex>",
+# each with the compiled project and its artefacts (tens of MB): only the last few are kept.
+_INVOCATION_DIR = re.compile(r"^[A-Za-z0-9_]+-[0-9a-f]{7}-[0-9a-f]{7}$")
+KEEP_INVOCATIONS_ENV = "CSKPI_KEEP_DBT_INVOCATIONS"
+DEFAULT_KEEP_INVOCATIONS = 5
 
 
 def parse_environment(manifest: Path, environ: Mapping[str, str] | None = None) -> dict[str, object]:
@@ -62,9 +68,13 @@ def manifest_is_stale(root: Path, manifest: Path) -> bool:
 
 
 def dbt_executable() -> str:
-    """The dbt next to this interpreter: the venv need not be activated (no dbt on PATH)."""
-    candidate = Path(sys.executable).with_name("dbt")
-    return str(candidate) if candidate.exists() else (shutil.which("dbt") or "dbt")
+    """dbt next to this interpreter (the venv need not be activated): ``cskpi-dbt``, which ends
+    with the run that started it (orchestration/dbt_child.py), else plain dbt."""
+    for name in ("cskpi-dbt", "dbt"):
+        candidate = Path(sys.executable).with_name(name)
+        if candidate.exists():
+            return str(candidate)
+    return shutil.which("dbt") or "dbt"
 
 
 def parse_manifest(project: DbtProject) -> None:
@@ -81,6 +91,26 @@ def parse_manifest(project: DbtProject) -> None:
     _parse_env_path(project.manifest_path).write_text(
         json.dumps(parse_environment(project.manifest_path)), encoding="utf-8"
     )
+
+
+def keep_invocations(environ: Mapping[str, str] | None = None) -> int:
+    raw = (os.environ if environ is None else environ).get(KEEP_INVOCATIONS_ENV, "").strip()
+    if not raw:
+        return DEFAULT_KEEP_INVOCATIONS
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{KEEP_INVOCATIONS_ENV}={raw!r} must be a positive integer")
+    return int(raw)
+
+
+def prune_invocations(target_root: Path, keep: int) -> list[Path]:
+    """Remove all but the ``keep`` newest dagster-dbt invocation folders; returns the removed ones."""
+    if not target_root.is_dir():
+        return []
+    found = [p for p in target_root.iterdir() if p.is_dir() and _INVOCATION_DIR.match(p.name)]
+    found.sort(key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in found[keep:]:
+        shutil.rmtree(old, ignore_errors=True)  # a folder another process is still writing may vanish under us
+    return found[keep:]
 
 
 def build_dbt_project() -> DbtProject:

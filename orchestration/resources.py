@@ -16,9 +16,9 @@ from pathlib import Path
 from dagster import ConfigurableResource
 
 from cskpi import targets
+from cskpi.lock import WarehouseLock
 from cskpi.marts import MartSource, mart_source
 from cskpi.paths import project_dir, resolve
-from orchestration.lock import WarehouseLock
 
 
 def _env_float(name: str, default: float) -> float:

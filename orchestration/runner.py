@@ -18,13 +18,13 @@ from typing import Any, TextIO
 from dagster import AssetCheckSeverity, DagsterInstance, Definitions, ExecuteInProcessResult
 
 from cskpi.dbt_args import parse_vars
+from cskpi.lock import WAREHOUSE_HELD, WarehouseLockBusy
 from cskpi.marts import MartSourceError
 from cskpi.paths import serving_dir
 from cskpi.targets import DUCKDB
 from orchestration import progress
 from orchestration.alerts import AlertResource, failed_error_checks, failure_alert, step_failure_reason
 from orchestration.jobs import DBT_OP_NAME, NIGHTLY_JOB_NAME, PUBLISH_JOB_NAME
-from orchestration.lock import WarehouseLockBusy
 from orchestration.progress import ProgressEvent
 from orchestration.resources import WarehouseResource
 
@@ -104,6 +104,8 @@ def summarize(
     for step, reason in steps:
         print(f"  FAILED step {step}: {reason}", file=out)
     print(f"  warehouse: {warehouse}", file=out)
+    if any(WAREHOUSE_HELD in reason for _, reason in steps):
+        return EXIT_LOCKED
     return EXIT_OK if ok else EXIT_FAILED
 
 
@@ -221,6 +223,8 @@ def _publish(defs: Definitions, instance: DagsterInstance, source_run_id: str, o
             tags={"cskpi/trigger": "cli", "cskpi/source_run": source_run_id},
         )
     if not result.success:
+        # The build summary above said "succeeded": say plainly that publishing did not.
+        print("cskpi run: publish FAILED; the serving database is unchanged (readers keep the last version)", file=out)
         for step, reason in _step_failures(result):
             print(f"  FAILED step {step}: {reason}", file=out)
         _alert(result, PUBLISH_JOB_NAME)

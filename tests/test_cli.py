@@ -7,6 +7,7 @@ import json
 import duckdb
 import pytest
 
+from cskpi import kpis
 from cskpi.cli import build_parser, main
 from cskpi.dbt_args import dbt_build_args, parse_vars
 from cskpi.report import SUMMARY_KPIS, report
@@ -72,17 +73,19 @@ def test_report_shows_latest_month_targets_and_change(tmp_path):
     _kpi_db(db)
     text = report(db)
     assert "2024-10" in text
-    csat = next(line for line in text.splitlines() if line.startswith("csat"))
-    assert "66.0%*" in csat and "-4.0" in csat  # misses target, down 4 points on September
+    names = {code: kpis.catalogue().kpi(code).name for code in SUMMARY_KPIS}
+    csat = next(line for line in text.splitlines() if line.startswith(names["csat"]))
+    assert "66.0%*" in csat and "-4.0 pp" in csat  # misses target, down 4 points on September
     assert "88.0%" in csat
-    assert all(k in text for k in SUMMARY_KPIS)
+    assert all(name in text for name in names.values())
 
 
 def test_report_filters_market_and_month(tmp_path):
     db = tmp_path / "w.duckdb"
     _kpi_db(db)
     text = report(db, month="2024-09", market="PL")
-    assert "RO" not in text.splitlines()[1]
+    header = next(line for line in text.splitlines() if line.startswith("KPI  "))  # the table header
+    assert "PL" in header and "RO" not in header
     with pytest.raises(LookupError, match="no KPI rows"):
         report(db, month="2023-01")
 
@@ -156,7 +159,7 @@ def test_report_prints_monthly_diagnostics_after_the_kpi_table(tmp_path):
     _diagnostics_db(db)
     text = report(db, month="2024-10", market="PL")
     kpi_part, _, diag_part = text.partition("Diagnostics for 2024-10")
-    assert "csat" in kpi_part and diag_part  # diagnostics come after the KPI table
+    assert "Customer satisfaction (CSAT)" in kpi_part and diag_part  # diagnostics come after the KPI table
     assert "Internal escalation bottleneck" in diag_part
     assert "repeat_contact_rate=23.7% (target 15.0%, missed)" in diag_part
     assert "Map the escalation paths" in diag_part and "Agree internal SLAs" not in diag_part  # first action only
@@ -172,7 +175,7 @@ def test_report_without_findings_or_without_diagnostics_table(tmp_path):
     old = tmp_path / "old.duckdb"
     _kpi_db(old)  # a database built before kpi_diagnostics existed
     text = report(old, month="2024-10")
-    assert "csat" in text and "Diagnostics" not in text
+    assert "Customer satisfaction (CSAT)" in text and "Diagnostics" not in text
 
 
 def test_report_cli_prints_diagnostics(tmp_path, capsys):
@@ -197,3 +200,33 @@ def test_default_month_skips_a_thin_trailing_month(tmp_path):
     con.executemany("insert into kpi_metrics values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     assert latest_month(con) == "2024-10"
     con.close()
+
+
+def test_every_command_fails_with_one_line_and_an_exit_code(tmp_path, capsys):
+    """A broken database file: one line naming the command and the error; -v adds the traceback."""
+    broken = tmp_path / "broken.duckdb"
+    broken.write_bytes(b"this is not a duckdb file" * 200)
+    assert main(["report", "--database", str(broken)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("cskpi report: ") and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "cskpi -v shows the traceback" in err
+    assert main(["-v", "report", "--database", str(broken)]) == 1
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def test_a_database_held_by_another_process_exits_3(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    held = tmp_path / "held.duckdb"
+    script = "import duckdb, sys, time\ncon = duckdb.connect(sys.argv[1])\nprint('held', flush=True)\ntime.sleep(60)\n"
+    holder = subprocess.Popen([sys.executable, "-c", script, str(held)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert main(["report", "--database", str(held)]) == 3
+    finally:
+        holder.kill()
+        holder.wait()
+    err = capsys.readouterr().err
+    assert err.startswith("cskpi report: IOException") and len(err.strip().splitlines()) == 1
+    assert f"is held by another process (PID {holder.pid}" in err

@@ -30,9 +30,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from cskpi import kpis  # noqa: E402
+from cskpi.formatting import NA, format_change, format_period, format_value  # noqa: E402
 from cskpi.publish import publish  # noqa: E402
 from dashboard import charts, data  # noqa: E402
-from dashboard.format import fmt_change, fmt_period, fmt_value, target_caption  # noqa: E402
 
 APP = str(ROOT / "dashboard" / "app.py")
 CHROMIUM = "/usr/bin/chromium"
@@ -239,23 +239,18 @@ def test_kpi_definitions_from_the_published_copy(con, tmp_path):
 # --------------------------------------------------------------------------- formatting and charts
 
 
-def test_formatting():
-    assert fmt_value(None, "percent") == "–"
-    assert fmt_value(23.74, "percent") == "23.7%"
-    assert fmt_value(12.2, "seconds") == "12s"
-    assert fmt_value(14700, "seconds") == "4.1 h"
-    assert fmt_value(0.345, "ratio") == "0.34" or fmt_value(0.345, "ratio") == "0.35"
-    assert fmt_change(-1.66, "percent") == "-1.7 pp"
-    assert fmt_change(-30, "seconds") == "-30s"
-    assert fmt_change(None, "percent") is None
-    assert fmt_period("month", dt.date(2024, 10, 1)) == "Oct 2024"
-    assert fmt_period("week", dt.date(2024, 9, 30)).startswith("W40 2024")
-    assert target_caption({"target": 85.0, "meets_target": False, "unit": "percent"}) == "target 85.0% · missed"
-    assert target_caption({"target": None, "meets_target": None, "unit": "ratio"}) == "no target"
-    assert fmt_value(1234.5, "eur") == "€1,234.50"
-    assert fmt_change(0.5, "eur") == "+0.50 €"
-    assert fmt_value(-12.0, "score") == "-12.0"
-    assert fmt_value(3.0, "no_such_unit") == "3.0"
+def test_the_dashboard_formats_with_the_report_formatter():
+    # One formatter for the dashboard and `cskpi report` (its rules: tests/test_report.py);
+    # the duplicate dashboard/format.py is gone.
+    assert not (ROOT / "dashboard" / "format.py").exists()
+    source = (ROOT / "dashboard" / "app.py").read_text(encoding="utf-8")
+    assert "from cskpi.formatting import" in source
+    assert format_value(None, "percent") == NA
+    assert format_value(23.74, "percent") == "23.7%"
+    assert format_value(14700, "seconds") == "4 h 5 min"
+    assert format_change(-1.66, "percent") == "-1.7 pp"
+    assert format_period("month", dt.date(2024, 10, 1)) == "Oct 2024"
+    assert format_period("week", dt.date(2024, 9, 30)) == "W40 2024 (30 Sep)"
 
 
 def test_trend_chart_has_target_line_and_finding_marks(con):
@@ -264,6 +259,9 @@ def test_trend_chart_has_target_line_and_finding_marks(con):
     marks = [layer["mark"] for layer in spec["layer"]]
     assert any(isinstance(m, dict) and m.get("strokeDash") for m in marks)  # dashed target line
     assert len(spec["layer"]) == 4  # finding marks, value line, points, target line
+    # the value axis is titled with the unit's label from the KPI catalogue
+    titles = {layer["encoding"]["y"].get("title") for layer in spec["layer"] if "y" in layer.get("encoding", {})}
+    assert kpis.catalogue().units["percent"].label in titles
     no_target = data.kpi_trend(con, "month", MONTHS[0], MONTHS[-1], "PL", "all", ["pre_sales_share"])
     assert len(charts.kpi_trend_chart(no_target, "Pre-sales share", "percent").to_dict()["layer"]) == 2
 
@@ -293,6 +291,11 @@ def test_app_overview_trends_and_diagnostics(serving, monkeypatch):
     assert len(at.metric) == len(KPIS)
     # tile labels are the names of the published kpi_definitions table
     assert {m.label for m in at.metric} == {kpis.catalogue().kpi(code).name for code in KPIS}
+    # values and changes read as in `cskpi report` (cskpi/formatting.py): ASA 4.7 s, 1.6 s up on September
+    asa = next(m for m in at.metric if m.label == kpis.catalogue().kpi("avg_speed_of_answer").name)
+    assert (asa.value, asa.delta) == ("5 s", "+2 s")
+    csat = next(m for m in at.metric if m.label == kpis.catalogue().kpi("csat").name)
+    assert (csat.value, csat.delta) == ("69.4%", "-1.7 pp")
     assert len(at.get("vega_lite_chart")) >= 4  # trend charts
     assert TITLE in _markdown(at) and "Agree internal SLAs" in _markdown(at)
     assert at.table, "evidence table"

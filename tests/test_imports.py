@@ -31,7 +31,19 @@ def _lint(root: Path) -> subprocess.CompletedProcess[str]:
 def test_import_contracts_hold():
     result = _lint(REPO)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert "2 kept, 0 broken" in result.stdout
+    assert "3 kept, 0 broken" in result.stdout
+
+
+def test_a_planted_import_of_the_dashboard_in_the_library_breaks_the_contract(tmp_path):
+    # The report and the dashboard share cskpi/formatting.py; the library must never reach back.
+    for name in ("cskpi", "orchestration", "dashboard"):
+        shutil.copytree(REPO / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    (tmp_path / "cskpi" / "planted.py").write_text("def f() -> None:\n    from dashboard import data  # noqa\n")
+    result = _lint(tmp_path)
+    assert result.returncode != 0
+    assert "cskpi.planted -> dashboard.data" in result.stdout
+    assert "The library (cskpi) does not import the dashboard BROKEN" in result.stdout
 
 
 @pytest.mark.parametrize("package", ["cskpi", "dashboard"])

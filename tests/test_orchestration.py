@@ -20,7 +20,7 @@ import duckdb
 import pytest
 
 from cskpi.dbt_args import dbt_build_args, parse_vars
-from orchestration.lock import WarehouseLock, WarehouseLockBusy, lock_path_for, read_holder
+from cskpi.lock import WarehouseLock, WarehouseLockBusy, lock_path_for, read_holder
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -226,7 +226,7 @@ HOLDER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from orchestration.lock import WarehouseLock
+    from cskpi.lock import WarehouseLock
     shared = len(sys.argv) > 3
     with WarehouseLock(Path(sys.argv[1]), purpose="test holder", shared=shared):
         print("held", flush=True)
@@ -481,6 +481,62 @@ def test_definitions_have_the_publish_job_after_the_marts():
     parents = {k.to_user_string() for k in graph.get(SERVING_ASSET_KEY).parent_keys}
     assert {"kpi_metrics", "fct_contacts"} <= parents
     assert not any(p.startswith(("stg_", "int_", "base_")) for p in parents)
+
+
+def test_a_failed_publish_says_so_after_the_build_summary(tmp_path, monkeypatch):
+    """The publish job while another publish holds the serving lock: one clear FAILED line, serving unchanged."""
+    import io
+
+    from orchestration.definitions import defs
+    from orchestration.jobs import PUBLISH_JOB_NAME
+    from orchestration.runner import EXIT_FAILED, _publish
+
+    warehouse, serving = tmp_path / "wh.duckdb", tmp_path / "serving"
+    con = duckdb.connect(str(warehouse))
+    con.execute("create table kpi_metrics as select 1 as value")
+    con.close()
+    monkeypatch.setenv("CSKPI_DUCKDB_PATH", str(warehouse))
+    monkeypatch.setenv("CSKPI_SERVING_DIR", str(serving))
+    monkeypatch.setenv("CSKPI_PUBLISH_WAIT_SECONDS", "0")
+    alerts: list[str] = []
+    monkeypatch.setattr("orchestration.runner._alert", lambda result, job: alerts.append(job))
+    out = io.StringIO()
+    hold = "import sys, time\nfrom pathlib import Path\nfrom cskpi.lock import publish_lock\n" \
+        "with publish_lock(Path(sys.argv[1]), 0):\n    print('held', flush=True)\n    time.sleep(60)\n"
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(serving)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        code = _publish(defs, dg.DagsterInstance.ephemeral(), "run-1", out)
+    finally:
+        holder.kill()
+        holder.wait()
+    text = out.getvalue()
+    assert code == EXIT_FAILED
+    assert "publish FAILED; the serving database is unchanged" in text
+    assert "another publish holds the serving lock" in text and "Traceback" not in text
+    assert not (serving / "current").exists() and alerts == [PUBLISH_JOB_NAME]
+
+
+def test_only_the_newest_dbt_invocation_folders_are_kept(tmp_path, monkeypatch):
+    from orchestration.project import keep_invocations, prune_invocations
+
+    names = [f"cskpi_dbt-{n:07x}-abc{n:04x}" for n in range(7)]
+    for age, name in enumerate(names):  # names[0] is the newest
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "manifest.json").write_text("{}")
+        os.utime(tmp_path / name, (1_700_000_000 - age * 60, 1_700_000_000 - age * 60))
+    for keep in ("partial_parse.msgpack", "manifest.json"):
+        (tmp_path / keep).write_text("x")
+    (tmp_path / "gw0").mkdir()  # a test worker's own target folder is not an invocation
+    removed = prune_invocations(tmp_path, 3)
+    assert sorted(p.name for p in removed) == sorted(names[3:])
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted([*names[:3], "gw0", "manifest.json", "partial_parse.msgpack"])
+    monkeypatch.setenv("CSKPI_KEEP_DBT_INVOCATIONS", "2")
+    assert keep_invocations() == 2
+    monkeypatch.setenv("CSKPI_KEEP_DBT_INVOCATIONS", "0")
+    with pytest.raises(ValueError, match="CSKPI_KEEP_DBT_INVOCATIONS"):
+        keep_invocations()
 
 
 def test_serving_keep_versions_from_env(monkeypatch):

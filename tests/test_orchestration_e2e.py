@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 import warnings
 from pathlib import Path
 
@@ -130,7 +131,7 @@ HOLDER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from orchestration.lock import WarehouseLock
+    from cskpi.lock import WarehouseLock
     with WarehouseLock(Path(sys.argv[1]), purpose="simulated nightly run"):
         print("held", flush=True)
         time.sleep(120)
@@ -174,6 +175,79 @@ def test_second_run_is_refused_while_one_holds_the_warehouse(clean_run, datasets
     assert _digest(warehouse) == before
     con = duckdb.connect(str(warehouse), read_only=True)
     assert con.execute("select count(*) from kpi_metrics").fetchone()[0] > 0
+
+
+def test_a_warehouse_file_held_outside_cskpi_exits_3_naming_the_process(clean_run, datasets, run_env, tmp_path):
+    """A plain DuckDB client (not a cskpi run: no warehouse lock) has the file open: exit 3 naming its PID."""
+    _, built = clean_run
+    warehouse = tmp_path / "held" / "cskpi.duckdb"
+    warehouse.parent.mkdir()
+    warehouse.write_bytes(built.read_bytes())
+    script = "import duckdb, sys, time\ncon = duckdb.connect(sys.argv[1])\nprint('held', flush=True)\ntime.sleep(300)\n"
+    holder = subprocess.Popen([sys.executable, "-c", script, str(warehouse)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        result = _cskpi("run", "--raw-dir", str(datasets["clean"]), "--warehouse", str(warehouse), timeout=300)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 3, result.stderr[-3000:]
+    assert f"is held by another process (PID {holder.pid}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def test_killing_a_run_ends_its_dbt_process(datasets, run_env, tmp_path):
+    """kill -9 of `cskpi run` mid-build: its dbt child ends too, and the next run builds normally."""
+    env = {**os.environ, **run_env}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "cskpi.cli", "run", "--raw-dir", str(datasets["clean"]), "--no-publish"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline, dbt = time.monotonic() + 240, None
+    while dbt is None and time.monotonic() < deadline and run.poll() is None:
+        dbt = next((c for c in _children(run.pid) if "dbt build" in _cmdline(c).replace("cskpi-dbt", "dbt")), None)
+        time.sleep(0.2)
+    assert dbt is not None, "no dbt build child of cskpi run seen"
+    time.sleep(3)  # let dbt open the warehouse and start building
+    run.kill()
+    run.wait()
+    deadline = time.monotonic() + 15
+    while Path(f"/proc/{dbt}").exists() and time.monotonic() < deadline:
+        if _stat_state(dbt) == "Z":  # exited, only not yet reaped by its new parent
+            break
+        time.sleep(0.2)
+    assert not Path(f"/proc/{dbt}").exists() or _stat_state(dbt) == "Z", "dbt kept running after its run was killed"
+    again = _cskpi("run", "--raw-dir", str(datasets["clean"]), "--no-publish", env=env)
+    assert again.returncode == 0, again.stderr[-3000:]
+
+
+def _stat_state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
 
 
 BLOCKING_SCRIPT = textwrap.dedent(
@@ -250,7 +324,7 @@ def test_clean_run_publishes_and_a_run_failing_halfway_keeps_serving(datasets, r
     from serving_reader import reader_loop
 
     serving = tmp_path / "serving"
-    env = {**os.environ, **run_env, "CSKPI_SERVING_DIR": str(serving)}
+    env = {**os.environ, **run_env, "CSKPI_SERVING_DIR": str(serving), "CSKPI_KEEP_DBT_INVOCATIONS": "1"}
     # A hair-trigger jump factor: the WARN check reports its jumps and the run still publishes.
     jumpy = json.dumps({"contact_jump_factor": 1.01, "contact_jump_min_contacts": 1})
     ok = _cskpi("run", "--raw-dir", str(datasets["clean"]), "--vars", jumpy, env=env)
@@ -290,3 +364,6 @@ def test_clean_run_publishes_and_a_run_failing_halfway_keeps_serving(datasets, r
         reader.join(timeout=30)
     assert errors == []
     assert reads > 10 and versions[0] == version and versions[-1] == refreshed
+    # three runs, one dbt invocation folder left in target/ (each holds the compiled project)
+    target_root = REPO / os.environ.get("DBT_TARGET_PATH", "target")
+    assert len([p for p in target_root.iterdir() if p.is_dir() and p.name.startswith("cskpi_dbt-")]) == 1

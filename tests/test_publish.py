@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -237,3 +240,154 @@ def test_versions_of_one_second_keep_publish_order(tmp_path):
     assert current_version(serving) == ids[-1]
     assert rollback(serving) == ids[-2]
     assert read_current(serving)["kpi_metrics"] == 20
+
+
+def _publisher(wh: str, serving: str, runs: int, start: mp.Event, done: mp.Queue) -> None:
+    """A publishing process (the CLI, the Dagster asset): publishes ``runs`` times as soon as ``start`` is set."""
+    start.wait(30)
+    done.put([publish(Path(wh), Path(serving), f"pid-{n}", keep=10).version_id for n in range(runs)])
+
+
+def test_concurrent_publishes_queue_up_and_keep_current_complete(tmp_path):
+    """Two publishers at once (same second): one waits for the other; every version complete and distinct."""
+    wh, serving = tmp_path / "wh.duckdb", tmp_path / "serving"
+    make_warehouse(wh, 5000)
+    publish(wh, serving, "first", now=T0)
+    ctx = mp.get_context("spawn")
+    start, done, reads = ctx.Event(), ctx.Queue(), ctx.Queue()
+    stop_file = tmp_path / "stop"
+    reader = ctx.Process(
+        target=reader_loop, args=(str(serving / CURRENT / DATABASE_FILE), time.monotonic() + 120, reads, str(stop_file))
+    )
+    publishers = [ctx.Process(target=_publisher, args=(str(wh), str(serving), 3, start, done)) for _ in range(2)]
+    for proc in (reader, *publishers):
+        proc.start()
+    start.set()
+    ids = done.get(timeout=120) + done.get(timeout=120)
+    stop_file.touch()
+    n_reads, errors, _ = reads.get(timeout=60)
+    for proc in (reader, *publishers):
+        proc.join(timeout=30)
+        assert proc.exitcode == 0
+    assert errors == [] and n_reads > 0
+    assert len(set(ids)) == 6
+    assert set(ids) <= set(list_versions(serving))
+    for vid in ids:  # no publish removed another's work
+        con = duckdb.connect(str(serving / "versions" / vid / DATABASE_FILE), read_only=True)
+        names = {r[0] for r in con.execute("select table_name from serving_tables").fetchall()}
+        assert names == {"kpi_metrics", "fct_calls", "dim_markets"}
+        con.close()
+    assert not [p for p in (serving / "versions").iterdir() if p.name.endswith(".partial")]
+
+
+def test_a_killed_publish_leaves_no_partial_behind_the_next_one(tmp_path):
+    wh, serving = tmp_path / "wh.duckdb", tmp_path / "serving"
+    make_warehouse(wh, 10)
+    publish(wh, serving, "first", now=T0)
+    leftover = serving / "versions" / ".20250101T020000Z-9.partial"
+    (leftover / "parquet").mkdir(parents=True)
+    (leftover / "parquet" / "big.parquet").write_bytes(b"x" * 1024)
+    leftover.chmod(0o555)
+    publish(wh, serving, "second", now=T0 + timedelta(days=1))
+    assert not leftover.exists()
+
+
+def test_published_files_are_read_only(tmp_path):
+    wh, serving = tmp_path / "wh.duckdb", tmp_path / "serving"
+    make_warehouse(wh, 10)
+    version = publish(wh, serving, "first", now=T0)
+    modes = {p.relative_to(version.path).as_posix(): p.stat().st_mode & 0o777 for p in version.path.rglob("*")}
+    assert modes[DATABASE_FILE] == 0o444 and modes["version.json"] == 0o444
+    assert modes["parquet"] == 0o555 and modes["parquet/fct_calls.parquet"] == 0o444
+    assert {m for m in modes.values()} == {0o444, 0o555}
+    assert version.path.stat().st_mode & 0o777 == 0o555
+    # pruning and rollback still work on read-only versions
+    for day in range(1, 4):
+        publish(wh, serving, f"run-{day}", keep=2, now=T0 + timedelta(days=day))
+    assert len(list_versions(serving)) == 2 and rollback(serving)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to act as another account")
+def test_a_client_without_read_only_cannot_open_serving_for_writing(tmp_path):
+    """A client of the publishing account (not root, which ignores modes): read-only opens work, a writable
+    open is refused, so a forgotten ``read_only`` cannot change or lock live serving."""
+    wh, serving = tmp_path / "wh.duckdb", tmp_path / "serving"
+    make_warehouse(wh, 10)
+    publish(wh, serving, "first", now=T0)
+    for path in (serving, *serving.rglob("*")):  # as if account 65534 had published: only the modes protect
+        os.chown(path, 65534, 65534, follow_symlinks=False)
+    tmp_path.chmod(0o755)
+    for parent in tmp_path.parents:  # let the other account reach the folder
+        parent.chmod(parent.stat().st_mode | 0o005)
+    db = serving / CURRENT / DATABASE_FILE
+    # duckdb is imported as root (the venv's interpreter lives under /root), then the account is dropped.
+    client = (
+        "import duckdb, os, sys\n"
+        "os.setgid(65534)\n"
+        "os.setuid(65534)\n"
+        "ro = duckdb.connect(sys.argv[1], read_only=True).execute('select count(*) from kpi_metrics').fetchone()[0]\n"
+        "try:\n"
+        "    duckdb.connect(sys.argv[1]).execute('update kpi_metrics set value = 0')\n"
+        "    print(ro, 'WRITABLE')\n"
+        "except duckdb.Error as exc:\n"
+        "    print(ro, 'refused', type(exc).__name__)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", client, str(db)], capture_output=True, text=True, check=True, cwd="/"
+    ).stdout
+    assert out.startswith("10 refused"), out
+    assert read_current(serving)["kpi_metrics"] == 10
+
+
+def test_cli_publish_during_a_run_exits_3_with_one_line(tmp_path, monkeypatch, capsys):
+    wh, serving = tmp_path / "wh.duckdb", tmp_path / "serving"
+    make_warehouse(wh, 5)
+    monkeypatch.setenv("CSKPI_DUCKDB_PATH", str(wh))
+    monkeypatch.setenv("CSKPI_SERVING_DIR", str(serving))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_WAREHOUSE, str(wh)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert main(["publish"]) == 3
+        err = capsys.readouterr().err
+        assert "another run holds the warehouse lock" in err and f"pid {holder.pid}" in err
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    finally:
+        holder.kill()
+        holder.wait()
+    assert main(["publish"]) == 0
+
+
+def test_a_publish_waits_for_the_serving_lock_then_gives_up_with_a_message(tmp_path, monkeypatch, capsys):
+    from cskpi.lock import publish_lock
+
+    wh, serving = tmp_path / "wh.duckdb", tmp_path / "serving"
+    make_warehouse(wh, 5)
+    monkeypatch.setenv("CSKPI_DUCKDB_PATH", str(wh))
+    monkeypatch.setenv("CSKPI_SERVING_DIR", str(serving))
+    monkeypatch.setenv("CSKPI_PUBLISH_WAIT_SECONDS", "0.3")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_SERVING, str(serving)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert main(["publish"]) == 3
+        assert "another publish holds the serving lock" in capsys.readouterr().err
+        assert main(["rollback"]) == 3
+    finally:
+        holder.kill()
+        holder.wait()
+    with publish_lock(serving, 0):  # released when the holder died
+        pass
+    assert main(["publish"]) == 0
+
+
+HOLD_WAREHOUSE = (
+    "import sys, time\nfrom pathlib import Path\nfrom cskpi.lock import WarehouseLock\n"
+    "with WarehouseLock(Path(sys.argv[1]), purpose='nightly run'):\n    print('held', flush=True)\n    time.sleep(60)\n"
+)
+HOLD_SERVING = (
+    "import sys, time\nfrom pathlib import Path\nfrom cskpi.lock import publish_lock\n"
+    "with publish_lock(Path(sys.argv[1]), 0):\n    print('held', flush=True)\n    time.sleep(60)\n"
+)

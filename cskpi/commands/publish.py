@@ -6,9 +6,15 @@ import argparse
 import sys
 import uuid
 
+import duckdb
+
 from cskpi import paths
+from cskpi.lock import WarehouseLockBusy
 from cskpi.marts import mart_source
 from cskpi.publish import DEFAULT_KEEP_VERSIONS, KEEP_ENV, publish, rollback
+
+# Exit code when another process holds the warehouse or the serving folder: retry later.
+BUSY = 3
 
 
 def _publish(args: argparse.Namespace) -> int:
@@ -16,6 +22,12 @@ def _publish(args: argparse.Namespace) -> int:
         version = publish(
             mart_source(), paths.serving_dir(), args.run_id or f"manual-{uuid.uuid4().hex[:8]}", keep=args.keep
         )
+    except WarehouseLockBusy as exc:
+        print(f"cskpi publish: {exc}; publish again when it has finished", file=sys.stderr)
+        return BUSY
+    except duckdb.IOException as exc:  # a process outside cskpi (a plain `dbt run`) holds the file
+        print(f"cskpi publish: the warehouse is in use by another process: {exc}", file=sys.stderr)
+        return BUSY
     except (FileNotFoundError, LookupError, ValueError) as exc:  # LookupError: no marts, or cskpi.marts.MartSourceError
         print(f"cskpi publish: {exc}", file=sys.stderr)
         return 1
@@ -27,6 +39,9 @@ def _publish(args: argparse.Namespace) -> int:
 def _rollback(args: argparse.Namespace) -> int:
     try:
         restored = rollback(paths.serving_dir())
+    except WarehouseLockBusy as exc:
+        print(f"cskpi rollback: {exc}; roll back when it has finished", file=sys.stderr)
+        return BUSY
     except LookupError as exc:
         print(f"cskpi rollback: {exc}", file=sys.stderr)
         return 1

@@ -36,13 +36,13 @@ from dagster_dbt import (
 from dbt_common.exceptions import DbtRuntimeError
 
 from cskpi.dbt_args import dbt_build_args, parse_vars
+from cskpi.lock import WarehouseLockBusy, warehouse_held_message
 from cskpi.partial import describe_absent
 from orchestration import progress
 from orchestration.assets.failures import stored_failure_relations, with_failing_rows
 from orchestration.assets.landing import landing_key_for_path
 from orchestration.jobs import DBT_OP_NAME
-from orchestration.lock import WarehouseLockBusy
-from orchestration.project import cskpi_dbt_project
+from orchestration.project import cskpi_dbt_project, keep_invocations, prune_invocations
 from orchestration.resources import WarehouseResource
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -233,6 +233,9 @@ def cskpi_dbt_assets(
                     failed = _failed_nodes(invocation.get_artifact("run_results.json"))
                 # No run_results (e.g. a parse or on-run-start error): dbt's own message then.
                 error_text = _ANSI.sub("", str(invocation.get_error()))
+                held = warehouse_held_message(error_text)
+                if held:
+                    raise Failure(description=held, allow_retries=False)
                 reason = "; ".join(failed) or " ".join(error_text.split())[-1500:]
                 raise Failure(
                     description="dbt build failed: " + reason,
@@ -245,3 +248,4 @@ def cskpi_dbt_assets(
                 )
     finally:
         lock.release()
+        prune_invocations(cskpi_dbt_project.project_dir / cskpi_dbt_project.target_path, keep_invocations())

@@ -8,6 +8,7 @@ replaces what readers see.
 
 from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue, asset
 
+from cskpi.lock import WarehouseLockBusy
 from cskpi.marts import MartSourceError
 from cskpi.paths import serving_dir
 from cskpi.publish import keep_versions, publish
@@ -38,6 +39,8 @@ def build_serving_asset(upstream: list[AssetKey]):  # noqa: ANN201 - dagster's d
                 version = publish(source, serving_dir(), context.run_id, keep=keep_versions())
         except MartSourceError as exc:  # publish disabled (spark) or the server cannot be read
             raise Failure(description=str(exc), allow_retries=False) from None
+        except WarehouseLockBusy as exc:  # another publish kept the serving lock past CSKPI_PUBLISH_WAIT_SECONDS
+            raise Failure(description=str(exc)) from None
         progress.report("asset", "serving_database", "materialized", version.version_id)
         return MaterializeResult(
             metadata={

@@ -1,4 +1,4 @@
-"""A process-level lock on the DuckDB warehouse file.
+"""Process-level file locks: the DuckDB warehouse and the serving folder.
 
 DuckDB allows one writer per file, and a half-finished ``dbt build`` racing a
 second one would leave readers with a mix of two runs. The Dagster run queue
@@ -10,7 +10,8 @@ The lock is an ``fcntl.flock`` on ``<warehouse>.lock``: the kernel releases it
 when the holder dies, so a crashed run never leaves a stale lock behind. The
 file also records who holds it, so a refused caller can say whom it waited for.
 The lock is re-entrant within one process (``cskpi run`` holds it for the whole
-run while the dbt asset and the checks take it again).
+run while the dbt asset and the checks take it again). The same lock on
+``<serving>/.publish.lock`` serialises publishes (:func:`publish_lock`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -27,7 +29,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-__all__ = ["LockHolder", "WarehouseLock", "WarehouseLockBusy", "lock_path_for", "read_holder"]
+__all__ = [
+    "FileLock",
+    "LockHolder",
+    "WarehouseLock",
+    "WarehouseLockBusy",
+    "lock_path_for",
+    "publish_lock",
+    "read_holder",
+    "warehouse_held_message",
+]
 
 
 class WarehouseLockBusy(RuntimeError):
@@ -39,7 +50,9 @@ class WarehouseLockBusy(RuntimeError):
         self.waited = waited
         who = holder.describe() if holder else "holder unknown"
         waited_txt = f" after waiting {waited:.0f}s" if waited > 0 else ""
-        super().__init__(f"another run holds the warehouse lock ({who}){waited_txt}; lock file: {path}")
+        serving = path.name == PUBLISH_LOCK
+        what = "another publish holds the serving lock" if serving else "another run holds the warehouse lock"
+        super().__init__(f"{what} ({who}){waited_txt}; lock file: {path}")
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,22 @@ class LockHolder:
     def describe(self) -> str:
         extra = f", {self.purpose}" if self.purpose else ""
         return f"pid {self.pid}, started at {self.started_at}{extra}"
+
+
+PUBLISH_LOCK = ".publish.lock"
+# DuckDB's own message when another process has a database file open (a process that is not a
+# cskpi run, or a dying one: cskpi runs take the warehouse lock before DuckDB's).
+_DUCKDB_HELD = re.compile(r'Could not set lock on file "([^"]+)": Conflicting lock is held in (\S+) \(PID (\d+)\)')
+WAREHOUSE_HELD = "is held by another process"
+
+
+def warehouse_held_message(error_text: str) -> str | None:
+    """One line naming the process that holds a DuckDB file, when that is what ``error_text`` says."""
+    match = _DUCKDB_HELD.search(error_text)
+    if match is None:
+        return None
+    path, program, pid = match.groups()
+    return f"the DuckDB file {path} {WAREHOUSE_HELD} (PID {pid}, {program}); let it finish or stop it, then retry"
 
 
 def lock_path_for(warehouse: Path) -> Path:
@@ -81,8 +110,8 @@ _held: dict[Path, tuple[IO[str], int, bool]] = {}  # path -> (handle, depth, sha
 _held_guard = threading.Lock()
 
 
-class WarehouseLock:
-    """``with WarehouseLock(path, timeout=30): ...`` -- re-entrant, crash-safe.
+class FileLock:
+    """``with FileLock(lock_file, timeout=30): ...`` -- re-entrant, crash-safe.
 
     Writers take it exclusively; ``shared=True`` is for read-only users (the asset
     checks, which may run in parallel processes): readers exclude writers, not each
@@ -92,16 +121,15 @@ class WarehouseLock:
 
     def __init__(
         self,
-        warehouse: Path,
+        lock_file: Path,
         *,
         timeout: float = 0.0,
         poll_interval: float = 0.2,
         purpose: str = "",
         shared: bool = False,
     ) -> None:
-        self.warehouse = Path(warehouse)
         self.shared = shared
-        self.path = lock_path_for(self.warehouse).resolve()
+        self.path = Path(lock_file).resolve()
         self.timeout = max(0.0, timeout)
         self.poll_interval = poll_interval
         self.purpose = purpose
@@ -170,7 +198,7 @@ class WarehouseLock:
         fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
         handle.close()
 
-    def __enter__(self) -> WarehouseLock:
+    def __enter__(self) -> FileLock:
         self.acquire()
         return self
 
@@ -181,3 +209,26 @@ class WarehouseLock:
         tb: TracebackType | None,
     ) -> None:
         self.release()
+
+
+class WarehouseLock(FileLock):
+    """The lock on a DuckDB warehouse file (``<warehouse>.lock``)."""
+
+    def __init__(
+        self,
+        warehouse: Path,
+        *,
+        timeout: float = 0.0,
+        poll_interval: float = 0.2,
+        purpose: str = "",
+        shared: bool = False,
+    ) -> None:
+        self.warehouse = Path(warehouse)
+        super().__init__(
+            lock_path_for(self.warehouse), timeout=timeout, poll_interval=poll_interval, purpose=purpose, shared=shared
+        )
+
+
+def publish_lock(serving: Path, timeout: float) -> FileLock:
+    """Exclusive lock of a serving folder: one publish or rollback at a time, whoever starts it."""
+    return FileLock(Path(serving) / PUBLISH_LOCK, timeout=timeout, purpose="publish")
