@@ -11,7 +11,7 @@ import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from dagster import (
@@ -33,11 +33,10 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
-from dbt_common.exceptions import DbtRuntimeError
 
 from cskpi.dbt_args import dbt_build_args, parse_vars
 from cskpi.lock import WarehouseLockBusy, warehouse_held_message
-from cskpi.partial import describe_absent
+from cskpi.partial import ABSENT_PREFIX, describe_absent, parse_absent
 from orchestration import progress
 from orchestration.assets.failures import stored_failure_relations, with_failing_rows
 from orchestration.assets.landing import landing_key_for_path
@@ -148,30 +147,17 @@ def _failed_nodes(run_results: Mapping[str, Any]) -> list[str]:
     return failed
 
 
-RECONCILIATION_MODEL = "dq_table_reconciliation"
-
-
-def absent_raw_tables(manifest: Mapping[str, Any], adapter: Any) -> list[str]:
-    """Raw tables this build found absent (``is_present`` of the built reconciliation mart),
-    read through the built target's adapter; [] when the mart was not built."""
-    relation = next(
-        (
-            str(n["relation_name"])
-            for n in manifest.get("nodes", {}).values()
-            if n.get("resource_type") == "model" and n.get("name") == RECONCILIATION_MODEL and n.get("relation_name")
-        ),
-        None,
-    )
-    if relation is None or adapter is None:
+def absent_raw_tables(log_path: Path) -> list[str]:
+    """Raw tables this build found absent, from check_raw_contract's line in the invocation's
+    dbt log (read from the file: opening the warehouse in process would hold it open)."""
+    if not log_path.exists():
         return []
-    try:
-        with adapter.connection_named("cskpi_absent_tables"):
-            _, table = adapter.execute(
-                f"select source_table from {relation} where not is_present order by source_table", fetch=True
-            )
-    except DbtRuntimeError:  # not built in this run (failed upstream): nothing to name
-        return []
-    return [str(row[0]) for row in table.rows]
+    found: list[str] = []
+    for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines():
+        at = line.find(ABSENT_PREFIX)
+        if at >= 0:
+            found = parse_absent(_ANSI.sub("", line[at:])) or found
+    return found
 
 
 def _report(event: object) -> None:
@@ -223,7 +209,7 @@ def cskpi_dbt_assets(
                 result = with_failing_rows(result, invocation.adapter, relations[str(result.check_name)])
                 _report(result)
                 yield result
-            partial = describe_absent(absent_raw_tables(invocation.manifest, invocation.adapter))
+            partial = describe_absent(absent_raw_tables(invocation.target_path / "dbt.log"))
             if partial:
                 context.log.info(f"partial landing: {partial} (absent tables read as empty)")
                 progress.report("landing", partial, "partial")
