@@ -147,16 +147,17 @@ def _failed_nodes(run_results: Mapping[str, Any]) -> list[str]:
     return failed
 
 
-def absent_raw_tables(log_path: Path) -> list[str]:
+def absent_raw_tables(log_dir: Path) -> list[str]:
     """Raw tables this build found absent, from check_raw_contract's line in the invocation's
-    dbt log (read from the file: opening the warehouse in process would hold it open)."""
-    if not log_path.exists():
-        return []
+    dbt log (read from the files: opening the warehouse in process would hold it open). dbt
+    rotates a long log into dbt.log.1, ...: every part is read, oldest first."""
     found: list[str] = []
-    for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines():
-        at = line.find(ABSENT_PREFIX)
-        if at >= 0:
-            found = parse_absent(_ANSI.sub("", line[at:])) or found
+    for log_path in sorted(log_dir.glob("dbt.log*"), key=lambda f: f.stat().st_mtime):
+        for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines():
+            at = line.find(ABSENT_PREFIX)
+            if at >= 0:
+                # text or JSON log lines: the message ends at the line end or its closing quote
+                found = parse_absent(_ANSI.sub("", line[at:]).split('"', 1)[0]) or found
     return found
 
 
@@ -209,7 +210,7 @@ def cskpi_dbt_assets(
                 result = with_failing_rows(result, invocation.adapter, relations[str(result.check_name)])
                 _report(result)
                 yield result
-            partial = describe_absent(absent_raw_tables(invocation.target_path / "dbt.log"))
+            partial = describe_absent(absent_raw_tables(invocation.target_path))
             if partial:
                 context.log.info(f"partial landing: {partial} (absent tables read as empty)")
                 progress.report("landing", partial, "partial")
