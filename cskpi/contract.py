@@ -120,12 +120,16 @@ class Range:
 class Reference:
     """``column`` holds the primary key of an accepted row of ``table`` (a contract path).
 
-    Optional references may be null; a required one is an orphan when null.
+    Optional references may be null; a required one is an orphan when null. An ``inferred``
+    reference names a dimension member (a customer, an agent) that another system owns: a key
+    the referenced table lacks (or the whole table is absent) is kept, not quarantined, and
+    becomes an inferred member of the dimension (``dim_customers.is_inferred``).
     """
 
     column: str
     table: str
     required: bool = False
+    inferred: bool = False
 
 
 @dataclass(frozen=True)
@@ -259,7 +263,7 @@ TABLES: tuple[Table, ...] = (
         ),
         market_column="market_code",
         ordered=(Ordered("created_at", "solved_at"),),
-        references=(Reference("customer_id", "shop/customers"),),
+        references=(Reference("customer_id", "shop/customers", inferred=True),),
     ),
     Table(
         "helpdesk", "ticket_events", ("event_id",),

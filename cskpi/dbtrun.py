@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from cskpi import paths
+from cskpi.partial import parse_absent
 
 # dbt events that mark one finished node of the run (each carries index and total). A skipped
 # node (upstream failure) is finished too, so done reaches total on failed runs as well.
@@ -29,6 +30,8 @@ _RESULT_EVENTS = frozenset(
 # Microbatch incremental models report each batch; printed, not counted as a node.
 _BATCH_EVENT = "LogBatchResult"
 _FAILED = frozenset({"error", "fail", "runtime error"})
+# check_raw_contract (on-run-start) logs the absent raw tables through this event.
+_JINJA_LOG_EVENT = "JinjaLogInfo"
 
 
 def _node_label(data: object) -> tuple[str, str]:
@@ -63,6 +66,7 @@ class Progress:
     total: int = 0
     failures: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    absent_tables: list[str] = field(default_factory=list)
 
     @property
     def elapsed(self) -> float:
@@ -71,6 +75,11 @@ class Progress:
     def __call__(self, event: object) -> None:
         info = getattr(event, "info", None)
         name_of_event = getattr(info, "name", None)
+        if name_of_event == _JINJA_LOG_EVENT:
+            absent = parse_absent(str(getattr(event.data, "msg", "")))  # type: ignore[attr-defined]
+            if absent is not None:
+                self.absent_tables = absent
+            return
         if name_of_event == _BATCH_EVENT:
             self._batch(event.data)  # type: ignore[attr-defined]
             return

@@ -48,6 +48,9 @@ class Kpi:
     # raw tables (system/table) the KPI counts, as groups of alternatives: null when every table
     # of some group is absent
     inputs: tuple[tuple[str, ...], ...] = ()
+    # SQL predicate over the measures: when false the KPI's input is absent or unknown for the
+    # row, so value and numerator are null (unknown is not zero); None: always measured.
+    known_when: str | None = None
 
     def null_without(self, present: set[str]) -> tuple[str, ...] | None:
         """The first input group none of whose tables is in ``present`` (the KPI is then null)."""
@@ -110,6 +113,7 @@ def parse(block: dict[str, Any]) -> Catalogue:
                 bounds=_bounds(k["bounds"]) if "bounds" in k else unit.bounds,
                 source=tuple(k["source"]),
                 inputs=tuple(tuple(group) for group in k.get("inputs", ())),
+                known_when=k.get("known_when"),
             )
         )
     return Catalogue(units=units, kpis=tuple(kpis), sources=dict(block["sources"]))

@@ -28,6 +28,8 @@ HEADER = (
     "# and the fact models of models/intermediate/kpi: do not edit; run `python scripts/semantic_layer.py --write`.\n"
 )
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+# SQL words a catalogue expression (a known_when predicate) may use besides measure names.
+_SQL_WORDS = frozenset({"and", "or", "not", "null", "is", "true", "false"})
 
 
 @dataclass(frozen=True)
@@ -124,11 +126,11 @@ DIMENSIONS = (
 
 def identifiers(expression: str) -> list[str]:
     """The measure names a catalogue expression reads, in order of first use."""
-    return list(dict.fromkeys(_IDENTIFIER.findall(expression)))
+    return list(dict.fromkeys(w for w in _IDENTIFIER.findall(expression) if w not in _SQL_WORDS))
 
 
 def kpi_terms(kpi: Kpi) -> list[str]:
-    return identifiers(f"{kpi.numerator} {kpi.denominator}")
+    return identifiers(f"{kpi.numerator} {kpi.denominator} {kpi.known_when or ''}")
 
 
 @cache
@@ -215,14 +217,17 @@ def _number(value: float) -> str:
 
 
 def kpi_metric(kpi: Kpi) -> dict[str, Any]:
-    """The KPI as a derived metric: scale x (numerator) / (denominator), null when the denominator is 0."""
+    """The KPI as a derived metric: scale x (numerator) / (denominator), null when the denominator is 0
+    or, as in kpi_metrics, when the catalogue's known_when predicate is false (unknown is not zero)."""
+    ratio = f"{_number(kpi.scale)} * ({kpi.numerator}) / nullif({kpi.denominator}, 0)"
+    expr = f"case when {kpi.known_when} then {ratio} end" if kpi.known_when else ratio
     return {
         "name": kpi.code,
         "description": f"{kpi.formula} ({kpi.unit.label})",
         "type": "derived",
         "label": kpi.name,
         "type_params": {
-            "expr": f"{_number(kpi.scale)} * ({kpi.numerator}) / nullif({kpi.denominator}, 0)",
+            "expr": expr,
             "metrics": [{"name": term} for term in kpi_terms(kpi)],
         },
     }

@@ -11,6 +11,7 @@ import os
 import sys
 import time
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -34,6 +35,7 @@ _SYMBOLS = {
     "passed": "check ok    ",
     "failed": "check FAILED",
     "warn": "check WARN  ",
+    "partial": "landing",
 }
 
 
@@ -68,8 +70,12 @@ def _step_failures(result: ExecuteInProcessResult) -> list[tuple[str, str]]:
     ]
 
 
-def summarize(result: ExecuteInProcessResult, warehouse: str, elapsed: float, out: TextIO) -> int:
-    """Print the summary (``warehouse``: the built warehouse as a user reads it) and return the exit code."""
+def summarize(
+    result: ExecuteInProcessResult, warehouse: str, elapsed: float, out: TextIO, notes: Sequence[str] = ()
+) -> int:
+    """Print the summary (``warehouse``: the built warehouse as a user reads it) and return the exit code.
+
+    ``notes``: lines to name once, e.g. the raw tables absent from this run."""
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     evaluations = result.get_asset_check_evaluations()
     passed = [e for e in evaluations if e.passed]
@@ -81,6 +87,8 @@ def summarize(result: ExecuteInProcessResult, warehouse: str, elapsed: float, ou
     print("", file=out)
     print(f"cskpi run {'succeeded' if ok else 'FAILED'} in {elapsed:.1f}s (run {result.run_id})", file=out)
     print(f"  assets materialized: {len(materialized)}", file=out)
+    for note in notes:
+        print(f"  {note}", file=out)
     print(
         f"  checks: {len(passed)} passed, {len(failed)} failed, {len(warned)} warnings"
         + (f"; {len(skipped)} steps skipped" if skipped else ""),
@@ -152,7 +160,14 @@ def _execute(args: argparse.Namespace, warehouse: WarehouseResource, vars_json: 
 
     out = sys.stderr
     printer = ProgressPrinter(out, started)
+    notes: list[str] = []
+
+    def collect(event: ProgressEvent) -> None:
+        if event.status == "partial":
+            notes.append(event.name)
+
     progress.add_listener(printer)
+    progress.add_listener(collect)
     try:
         # Server targets read raw tables that `cskpi load` put there, not the landing folder.
         target = warehouse.target()
@@ -179,7 +194,8 @@ def _execute(args: argparse.Namespace, warehouse: WarehouseResource, vars_json: 
                 )
     finally:
         progress.remove_listener(printer)
-    code = summarize(result, warehouse.describe(), time.monotonic() - started, out)
+        progress.remove_listener(collect)
+    code = summarize(result, warehouse.describe(), time.monotonic() - started, out, notes)
     if not args.verbose:
         print(f"  dbt log: {log_path}", file=out)
     if code != EXIT_OK:

@@ -24,8 +24,12 @@ definition the data generator, the loaders, the dbt sources and the staging mode
 - Raw tables are append-only. Every row carries `_loaded_at`, the UTC time it was loaded.
   All timestamps are UTC, without time zone.
 - The columns listed below are required; extra columns are allowed and ignored. Before any
-  model runs, the contract check stops the run when a table or a required column is
-  missing, naming the table, the columns and where it looked.
+  model runs, the contract check stops the run when a table that is there lacks a required
+  column, naming the table, the columns and where it looked.
+- A table (or a whole system) that is not there (no files; no relation) counts as empty: it
+  reads as zero rows with the columns below, the run names it once ("absent raw tables:
+  ..."), and the KPIs that need it are null. Only when every table is absent does the run
+  stop (a wrong raw folder or schema).
 - Columns marked PII never reach a mart unhashed: staging replaces each by
   `<column>_hash`, a salted SHA-256 (hex) with the salt from `CSKPI_PII_SALT`.
 
@@ -82,6 +86,12 @@ def _table_rules(t: Table) -> list[str]:
     rules += [f"`end_before_start`: `{o.end}` < `{o.start}`" for o in t.ordered]
     for ref in t.references:
         target = table(ref.table)
+        if ref.inferred:
+            rules.append(
+                f"no orphan: `{ref.column}` not in {target.path} (or that table absent) is kept and becomes an "
+                "inferred member of its dimension (`is_inferred`)"
+            )
+            continue
         when = "null or not" if ref.required else "set and not"
         rules.append(f"`orphan_reference`: `{ref.column}` {when} the key of an accepted row of {target.path}")
     if t.future_columns:

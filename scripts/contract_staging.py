@@ -21,13 +21,14 @@ DOCS = "docs/contract.md"
 # ---------------------------------------------------------------------------------- macro
 
 
-def _reference(ref_table: Table, column: str, required: bool) -> dict[str, Any]:
+def _reference(ref_table: Table, column: str, required: bool, inferred: bool) -> dict[str, Any]:
     return {
         "column": column,
         "model": ref_table.staging_model,
         "key": ref_table.primary_key[0],
         "cte": f"accepted_{ref_table.name}",
         "required": required,
+        "inferred": inferred,
     }
 
 
@@ -59,7 +60,7 @@ def macro_entry(t: Table) -> dict[str, Any]:
             for r in t.ranges
         ],
         "ordered": [{"start": o.start, "end": o.end} for o in t.ordered],
-        "references": [_reference(table(r.table), r.column, r.required) for r in t.references],
+        "references": [_reference(table(r.table), r.column, r.required, r.inferred) for r in t.references],
         "exactly_one": [list(group) for group in t.exactly_one],
     }
 
@@ -143,7 +144,7 @@ def _column_tests(t: Table, col: Column) -> list[Any]:
         tests.append("not_null")
     if col.name == t.market_column:
         tests.append(_relationship(MARKETS_SEED, "market_code"))
-    if ref:
+    if ref and not ref.inferred:  # an inferred reference resolves in the dimension mart instead
         target = table(ref.table)
         tests.append(_relationship(target.staging_model, target.primary_key[0]))
     if col.accepted_values:

@@ -72,6 +72,11 @@ def render_docs(cat: Catalogue) -> str:
             f"- Formula: {k.formula}",
             f"- Computed as: {_number(k.scale)} x `{k.numerator}` / `{k.denominator}`"
             " (measures of `int_kpi__period_measures`; null when the denominator is 0)",
+            *(
+                [f"- Unknown (value and numerator null) unless: `{k.known_when}`"]
+                if k.known_when
+                else []
+            ),
             f"- Unit: {k.unit.code}; bounds: {bounds_text(k.bounds)}",
             f"- Grains: {', '.join(k.grains)}",
             f"- Channels: {', '.join(k.channels)}",

@@ -129,9 +129,10 @@ class Reference:
             t["first_reply_at"] = replies[0]["event_at"] if replies else None
             t["handled"] = bool(replies)
             changes = [e for e in evs if e["event_type"] == "status_change"]
-            t["ever_solved"] = any(e["status_to"] == "solved" for e in changes)
+            final = ("solved", "closed")
+            t["ever_solved"] = t["status"] in final or any(e["status_to"] in final for e in changes)
             t["reopened"] = t["ever_solved"] and any(
-                e["status_from"] == "solved" and e["status_to"] not in ("solved", "closed") for e in changes
+                e["status_from"] in final and e["status_to"] in ("new", "open", "pending", "on_hold") for e in changes
             )
             t["date"] = self.local_date(t["created_at"], t["market_code"])
         # contacts: incoming calls + tickets
@@ -144,6 +145,7 @@ class Reference:
                 "date": c["date"],
                 "handled": c["answered"],
                 "resolved": c["answered"] and c["disposition"] == "resolved",
+                "outcome_known": c["answered"] and c["disposition"] is not None,
             }
             for c in self.calls
             if c["incoming"]
@@ -156,6 +158,7 @@ class Reference:
                 "date": t["date"],
                 "handled": t["handled"],
                 "resolved": t["status"] in ("solved", "closed"),
+                "outcome_known": t["handled"],
             }
             for t in self.tickets
         ]
@@ -181,7 +184,7 @@ class Reference:
             o["date"] = self.local_date(o["ordered_at"], o["market_code"])
 
     # -- KPI formulas: return (numerator, denominator) for rows whose local date passes `in_period`
-    def kpi(self, code: str, market: str, in_period: Callable[[dt.date], bool]) -> tuple[float, float]:
+    def kpi(self, code: str, market: str, in_period: Callable[[dt.date], bool]) -> tuple[float | None, float]:
         calls = [c for c in self.calls if c["market_code"] == market and in_period(c["date"])]
         tickets = [t for t in self.tickets if t["market_code"] == market and in_period(t["date"])]
         contacts = [k for k in self.contacts if k["market"] == market and in_period(k["date"])]
@@ -209,14 +212,17 @@ class Reference:
             return sum((c["talk_seconds"] or 0) + (c["hold_seconds"] or 0) for c in answered), len(answered)
         if code == "first_contact_resolution":
             base = [k for k in contacts if k["handled"] and k["customer_id"] is not None]
-            return sum(1 for k in base if k["resolved"] and not k["repeat"]), len(base)
+            # unknown is not zero: no handled contact with a known outcome -> null numerator
+            known = any(k["outcome_known"] for k in base)
+            return (sum(1 for k in base if k["resolved"] and not k["repeat"]) if known else None), len(base)
         if code == "repeat_contact_rate":
             known = {k["customer_id"] for k in contacts if k["customer_id"] is not None}
             anonymous = sum(1 for k in contacts if k["customer_id"] is None)
             return len(contacts) - (len(known) + anonymous), len(contacts)
         if code == "csat":
             ratings = [r for r in self.ratings if r["market"] == market and in_period(r["date"])]
-            return sum(1 for r in ratings if r["score"] >= CSAT_POSITIVE_MIN), len(ratings)
+            positive = sum(1 for r in ratings if r["score"] >= CSAT_POSITIVE_MIN)
+            return (positive if ratings else None), len(ratings)
         if code == "first_response_time":
             replied = [t for t in tickets if t["first_reply_at"] is not None]
             return sum((t["first_reply_at"] - t["created_at"]).total_seconds() for t in replied), len(replied)
@@ -227,10 +233,10 @@ class Reference:
             resp = [n for n in self.nps if n["market_code"] == market and in_period(n["date"])]
             promoters = sum(1 for n in resp if n["score"] >= 9)
             detractors = sum(1 for n in resp if n["score"] <= 6)
-            return promoters - detractors, len(resp)
+            return (promoters - detractors if resp else None), len(resp)
         if code == "interactions_per_order":
             orders = [o for o in self.orders if o["market_code"] == market and in_period(o["date"])]
-            return len(contacts), len(orders)
+            return (len(contacts) if orders else None), len(orders)
         raise KeyError(code)
 
 
@@ -274,9 +280,14 @@ def _compare(
             continue
         assert key in metrics, f"missing {key}"
         m_num, m_den, m_val = metrics[key]
-        assert m_num == pytest.approx(num, rel=1e-9, abs=1e-6), (key, "numerator", m_num, num)
+        if num is None:  # unknown input: numerator and value null, never 0
+            assert m_num is None and m_val is None, (key, m_num, m_val)
+        else:
+            assert m_num == pytest.approx(num, rel=1e-9, abs=1e-6), (key, "numerator", m_num, num)
         assert m_den == pytest.approx(den, rel=1e-9, abs=1e-6), (key, "denominator", m_den, den)
-        if den == 0:
+        if num is None:
+            pass
+        elif den == 0:
             assert m_val is None, key
         else:
             assert m_val == pytest.approx(SCALE.get(code, 1) * num / den, rel=1e-9), (key, m_val)

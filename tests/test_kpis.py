@@ -122,6 +122,7 @@ def test_dbt_resolves_the_same_catalogue_as_python(catalogue, dbt_side):
             "higher_is_better": k.higher_is_better,
             "bounds": [None if b is None else float(b) for b in k.bounds],
             "source": list(k.source),
+            "known_when": k.known_when,
         }
         for k in catalogue.kpis
     ]

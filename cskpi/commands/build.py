@@ -8,6 +8,7 @@ import sys
 from cskpi import targets
 from cskpi.dbt_args import dbt_build_args, parse_vars
 from cskpi.dbtrun import Progress, run_dbt
+from cskpi.partial import describe_absent
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -22,6 +23,10 @@ def _run(args: argparse.Namespace) -> int:
     print(
         f"dbt build {verdict}: {progress.finished} nodes; warehouse {targets.describe_warehouse()}", file=sys.stderr
     )
+    partial = describe_absent(progress.absent_tables)
+    if partial:
+        # absent tables read as empty; the KPIs that need them are null (README, own data)
+        print(f"  {partial}", file=sys.stderr)
     for name in progress.failures:
         print(f"  failed: {name}", file=sys.stderr)
     return 0 if ok else 1

@@ -2,7 +2,9 @@
     kpi_catalog(): the KPIs of var('kpi_catalogue') (dbt_project.yml, documented in
     docs/kpis.md), each resolved against its unit: a list of dicts with code, name,
     formula, unit, scale, numerator, denominator, channels (list of channel values),
-    grains, higher_is_better, bounds ([min, max], none = open) and source. Used by
+    grains, higher_is_better, bounds ([min, max], none = open), source and known_when (a
+    predicate over the measures; where it is false the KPI's input is absent or unknown, so
+    numerator and value are null: unknown is not zero; none = always measured). Used by
     kpi_definitions, kpi_metrics, kpi_daily, kpi_monthly and the KPI tests.
     cskpi/kpis.py resolves the same block the same way for Python.
 -#}
@@ -24,6 +26,7 @@
             'higher_is_better': kpi.higher_is_better,
             'bounds': kpi.get('bounds', unit.bounds),
             'source': kpi.source,
+            'known_when': kpi.get('known_when'),
         }) -%}
     {%- endfor -%}
     {{ return(resolved) }}
@@ -41,15 +44,27 @@
 -#}
 {% macro kpi_wide_columns(grain) -%}
     {%- for kpi in kpi_catalog() if grain in kpi.grains %}
-        case when channel in {{ sql_in_list(kpi.channels) }} then {{ kpi.numerator }} end
+        case when channel in {{ sql_in_list(kpi.channels) }} then {{ kpi_known_numerator(kpi) }} end
             as {{ kpi.code }}_numerator,
         case when channel in {{ sql_in_list(kpi.channels) }} then {{ kpi.denominator }} end
             as {{ kpi.code }}_denominator,
         case
             when channel in {{ sql_in_list(kpi.channels) }}
-                then {{ safe_divide(kpi.numerator, kpi.denominator, kpi.scale) }}
+                then {{ safe_divide(kpi_known_numerator(kpi), kpi.denominator, kpi.scale) }}
         end as {{ kpi.code }}{% if not loop.last %},{% endif %}
     {%- endfor %}
+{%- endmacro %}
+
+{#-
+    kpi_known_numerator(kpi): the KPI's numerator expression, null where its known_when
+    predicate is false (input absent or unknown), so the value is null too, never 0.
+-#}
+{% macro kpi_known_numerator(kpi) -%}
+    {%- if kpi.known_when -%}
+        (case when {{ kpi.known_when }} then {{ kpi.numerator }} end)
+    {%- else -%}
+        {{ kpi.numerator }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#-

@@ -1,9 +1,11 @@
 {#-
     check_raw_contract()
     Called from on-run-start (dbt_project.yml). Before any model runs it checks, for every
-    source of this project, that the raw table can be read and has every column declared in
-    the sources yml (extra columns are allowed). A missing table or missing required columns
-    raise a compiler error naming system/table, the missing columns and where it looked.
+    source of this project that is present, that it has every column declared in the sources
+    yml (extra columns are allowed): missing required columns raise a compiler error naming
+    system/table, the missing columns and where it looked. An absent table is no error (it
+    reads as empty, macros/staging/raw_source.sql) and is logged once as "absent raw tables: ...";
+    only when every raw table is absent does the run stop (a wrong raw folder or schema).
     Cheap: a glob and a `limit 0` select per table on DuckDB, catalog look-ups elsewhere.
     Skipped at parse/compile/docs time.
 -#}
@@ -12,13 +14,25 @@
         {{ return('') }}
     {%- endif -%}
     {%- set problems = [] -%}
+    {%- set absent = [] -%}
+    {%- set nodes = [] -%}
     {%- for node in graph.sources.values() | sort(attribute='unique_id') -%}
         {#- reference tables are optional; models/staging/reference checks the present ones -#}
         {%- if node.package_name == project_name and node.source_name != 'reference' -%}
-            {%- set problem = raw_contract_problem(node) -%}
-            {%- if problem -%}{%- do problems.append(problem) -%}{%- endif -%}
+            {%- do nodes.append(node) -%}
+            {%- if not raw_node_present(node) -%}
+                {%- do absent.append(node.source_name ~ '/' ~ node.name) -%}
+            {%- else -%}
+                {%- set problem = raw_contract_problem(node) -%}
+                {%- if problem -%}{%- do problems.append(problem) -%}{%- endif -%}
+            {%- endif -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- if nodes and absent | length == nodes | length -%}
+        {%- do problems.append("no raw table found: every table is absent (" ~ raw_contract_where(nodes[0]) ~ " ...)") -%}
+    {%- elif absent -%}
+        {{ log("absent raw tables: " ~ absent | sort | join(', '), info=True) }}
+    {%- endif -%}
     {%- if problems -%}
         {{ exceptions.raise_compiler_error(
             "Raw data contract check failed (see docs/contract.md):\n  - " ~ problems | join("\n  - ")
@@ -27,7 +41,6 @@
     {{ return('') }}
 {%- endmacro %}
 
-{#- raw_contract_problem(node): a message describing what is wrong with one source, or ''. -#}
 {% macro raw_contract_problem(node) -%}
     {{ return(adapter.dispatch('raw_contract_problem', 'cskpi')(node)) }}
 {%- endmacro %}
@@ -47,14 +60,16 @@
     {{ return(missing) }}
 {%- endmacro %}
 
+{#- raw_contract_where(node): where the raw table of a source is looked for. -#}
+{% macro raw_contract_where(node) -%}
+    {%- if target.type == 'duckdb' -%}{{ return(raw_landing_glob(node)) }}{%- endif -%}
+    {{ return(node.schema ~ '.' ~ node.identifier) }}
+{%- endmacro %}
+
+{#- raw_contract_problem(node) of a present table: its missing required columns, or ''. -#}
 {% macro duckdb__raw_contract_problem(node) -%}
     {%- set label = node.source_name ~ '/' ~ node.name -%}
-    {%- set ext = 'csv' if var('raw_format', 'parquet') == 'csv' else 'parquet' -%}
-    {%- set where = env_var('CSKPI_RAW_DIR', 'data/raw') ~ '/' ~ node.source_name ~ '/' ~ node.name ~ '/*.' ~ ext -%}
-    {%- set n_files = run_query("select count(*) from glob('" ~ where ~ "')").columns[0].values()[0] -%}
-    {%- if n_files == 0 -%}
-        {{ return(label ~ ": raw table missing, no landing files match " ~ where) }}
-    {%- endif -%}
+    {%- set where = raw_landing_glob(node) -%}
     {%- set probe = run_query('select * from ' ~ node.relation_name ~ ' limit 0') -%}
     {%- set missing = raw_contract_missing(raw_contract_required_columns(node), probe.column_names) -%}
     {%- if missing -%}

@@ -40,7 +40,7 @@
                 {'start': 'created_at', 'end': 'solved_at'},
             ],
             'references': [
-                {'column': 'customer_id', 'model': 'stg_shop__customers', 'key': 'customer_id', 'cte': 'accepted_customers', 'required': false},
+                {'column': 'customer_id', 'model': 'stg_shop__customers', 'key': 'customer_id', 'cte': 'accepted_customers', 'required': false, 'inferred': true},
             ],
             'exactly_one': [],
         },
@@ -68,7 +68,7 @@
             'ranges': [],
             'ordered': [],
             'references': [
-                {'column': 'ticket_id', 'model': 'stg_helpdesk__tickets', 'key': 'ticket_id', 'cte': 'accepted_tickets', 'required': true},
+                {'column': 'ticket_id', 'model': 'stg_helpdesk__tickets', 'key': 'ticket_id', 'cte': 'accepted_tickets', 'required': true, 'inferred': false},
             ],
             'exactly_one': [],
         },
@@ -94,8 +94,8 @@
             ],
             'ordered': [],
             'references': [
-                {'column': 'ticket_id', 'model': 'stg_helpdesk__tickets', 'key': 'ticket_id', 'cte': 'accepted_tickets', 'required': false},
-                {'column': 'call_id', 'model': 'stg_telephony__calls', 'key': 'call_id', 'cte': 'accepted_calls', 'required': false},
+                {'column': 'ticket_id', 'model': 'stg_helpdesk__tickets', 'key': 'ticket_id', 'cte': 'accepted_tickets', 'required': false, 'inferred': false},
+                {'column': 'call_id', 'model': 'stg_telephony__calls', 'key': 'call_id', 'cte': 'accepted_calls', 'required': false, 'inferred': false},
             ],
             'exactly_one': [['ticket_id', 'call_id']],
         },
@@ -162,7 +162,7 @@
                 {'start': 'ordered_at', 'end': 'updated_at'},
             ],
             'references': [
-                {'column': 'customer_id', 'model': 'stg_shop__customers', 'key': 'customer_id', 'cte': 'accepted_customers', 'required': false},
+                {'column': 'customer_id', 'model': 'stg_shop__customers', 'key': 'customer_id', 'cte': 'accepted_customers', 'required': false, 'inferred': false},
             ],
             'exactly_one': [],
         },
@@ -233,7 +233,7 @@
             ],
             'ordered': [],
             'references': [
-                {'column': 'agent_id', 'model': 'stg_workforce__agents', 'key': 'agent_id', 'cte': 'accepted_agents', 'required': true},
+                {'column': 'agent_id', 'model': 'stg_workforce__agents', 'key': 'agent_id', 'cte': 'accepted_agents', 'required': true, 'inferred': false},
             ],
             'exactly_one': [],
         },
@@ -279,7 +279,7 @@
             ],
             'ordered': [],
             'references': [
-                {'column': 'customer_id', 'model': 'stg_shop__customers', 'key': 'customer_id', 'cte': 'accepted_customers', 'required': false},
+                {'column': 'customer_id', 'model': 'stg_shop__customers', 'key': 'customer_id', 'cte': 'accepted_customers', 'required': false, 'inferred': false},
             ],
             'exactly_one': [],
         },
@@ -305,8 +305,8 @@
             ],
             'ordered': [],
             'references': [
-                {'column': 'ticket_id', 'model': 'stg_helpdesk__tickets', 'key': 'ticket_id', 'cte': 'accepted_tickets', 'required': false},
-                {'column': 'call_id', 'model': 'stg_telephony__calls', 'key': 'call_id', 'cte': 'accepted_calls', 'required': false},
+                {'column': 'ticket_id', 'model': 'stg_helpdesk__tickets', 'key': 'ticket_id', 'cte': 'accepted_tickets', 'required': false, 'inferred': false},
+                {'column': 'call_id', 'model': 'stg_telephony__calls', 'key': 'call_id', 'cte': 'accepted_calls', 'required': false, 'inferred': false},
             ],
             'exactly_one': [],
         },

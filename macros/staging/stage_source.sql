@@ -69,7 +69,7 @@
     {%- for pair in t.ordered -%}
         {%- do when['end_before_start'].append(pair.end ~ ' < ' ~ pair.start) -%}
     {%- endfor -%}
-    {%- for reference in t.references -%}
+    {%- for reference in t.references if not reference.inferred -%}
         {%- set accepted = 'accepted_' ~ reference.column -%}
         {%- if reference.required -%}
             {%- do when['orphan_reference'].extend([reference.column ~ ' is null', accepted ~ ' is null']) -%}
@@ -137,7 +137,7 @@ markets as (
 
 ),
 {%- endif %}
-{%- for reference in t.references %}
+{%- for reference in t.references if not reference.inferred %}
 
 {{ reference.cte }} as (
 
@@ -189,7 +189,7 @@ validated as (
     {%- if t.market_column %}
     left join markets on ranked.{{ t.market_column }} = markets.known_market_code
     {%- endif %}
-    {%- for reference in t.references %}
+    {%- for reference in t.references if not reference.inferred %}
     left join {{ reference.cte }} on ranked.{{ reference.column }} = {{ reference.cte }}.accepted_{{ reference.column }}
     {%- endfor %}
 

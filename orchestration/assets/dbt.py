@@ -11,7 +11,7 @@ import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from dagster import (
@@ -36,6 +36,7 @@ from dagster_dbt import (
 
 from cskpi.dbt_args import dbt_build_args, parse_vars
 from cskpi.lock import WarehouseLockBusy, warehouse_held_message
+from cskpi.partial import ABSENT_PREFIX, describe_absent, parse_absent
 from orchestration import progress
 from orchestration.assets.failures import stored_failure_relations, with_failing_rows
 from orchestration.assets.landing import landing_key_for_path
@@ -146,6 +147,20 @@ def _failed_nodes(run_results: Mapping[str, Any]) -> list[str]:
     return failed
 
 
+def absent_raw_tables(log_dir: Path) -> list[str]:
+    """Raw tables this build found absent, from check_raw_contract's line in the invocation's
+    dbt log (read from the files: opening the warehouse in process would hold it open). dbt
+    rotates a long log into dbt.log.1, ...: every part is read, oldest first."""
+    found: list[str] = []
+    for log_path in sorted(log_dir.glob("dbt.log*"), key=lambda f: f.stat().st_mtime):
+        for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines():
+            at = line.find(ABSENT_PREFIX)
+            if at >= 0:
+                # text or JSON log lines: the message ends at the line end or its closing quote
+                found = parse_absent(_ANSI.sub("", line[at:]).split('"', 1)[0]) or found
+    return found
+
+
 def _report(event: object) -> None:
     if isinstance(event, Output | AssetMaterialization):
         name = event.output_name if isinstance(event, Output) else event.asset_key.to_user_string()
@@ -195,6 +210,10 @@ def cskpi_dbt_assets(
                 result = with_failing_rows(result, invocation.adapter, relations[str(result.check_name)])
                 _report(result)
                 yield result
+            partial = describe_absent(absent_raw_tables(invocation.target_path))
+            if partial:
+                context.log.info(f"partial landing: {partial} (absent tables read as empty)")
+                progress.report("landing", partial, "partial")
             if not invocation.is_successful():
                 failed: list[str] = []
                 if (invocation.target_path / "run_results.json").exists():

@@ -88,7 +88,7 @@ event_flags as (
         ticket_id,
         max(
             case
-                when event_type = 'status_change' and status_to = 'solved' then 1
+                when event_type = 'status_change' and status_to in ('solved', 'closed') then 1
                 else 0
             end
         ) as has_solved_event,
@@ -96,8 +96,8 @@ event_flags as (
             case
                 when
                     event_type = 'status_change'
-                    and status_from = 'solved'
-                    and status_to not in ('solved', 'closed')
+                    and status_from in ('solved', 'closed')
+                    and status_to in ('new', 'open', 'pending', 'on_hold')
                     then 1
                 else 0
             end
@@ -209,8 +209,9 @@ durations as (
             when first_public_reply_at is not null
                 then {{ dbt.datediff('created_at', 'first_public_reply_at', 'second') }}
         end as first_response_seconds,
+        -- a reopened ticket that is open again keeps its old solved_at but has no resolution time
         case
-            when solved_at is not null
+            when solved_at is not null and status in ('solved', 'closed')
                 then {{ dbt.datediff('created_at', 'solved_at', 'second') }}
         end as resolution_seconds,
         {{ to_local_timestamp('created_at', 'timezone') }} as created_at_local,
@@ -245,12 +246,13 @@ final as (
         public_agent_reply_count,
         coalesce(public_agent_reply_count > 0, false) as is_handled,
         coalesce(status in ('solved', 'closed'), false) as is_resolved,
-        coalesce(has_solved_event = 1, false) as is_ever_solved,
+        coalesce(has_solved_event = 1 or status in ('solved', 'closed'), false) as is_ever_solved,
         case
-            when has_solved_event = 1 then reopen_count
+            when has_solved_event = 1 or status in ('solved', 'closed') then reopen_count
             else 0
         end as reopen_count,
-        coalesce(has_solved_event = 1 and reopen_count > 0, false) as is_reopened,
+        coalesce((has_solved_event = 1 or status in ('solved', 'closed')) and reopen_count > 0, false)
+            as is_reopened,
         escalation_count,
         coalesce(escalation_count > 0, false) as is_escalated,
         escalation_count - resolved_escalation_count as open_escalation_count,

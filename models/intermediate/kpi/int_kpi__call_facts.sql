@@ -33,6 +33,11 @@ final as (
         case when is_answered_within_threshold then 1 else 0 end as calls_answered_within_sl,
         case when is_abandoned_counted then 1 else 0 end as calls_abandoned_counted,
         case when is_resolved then 1 else 0 end as calls_resolved,
+        -- a disposition is what makes the resolution outcome of an answered call known
+        case when is_incoming and is_answered and disposition is not null then 1 else 0 end as calls_outcome_known,
+        case
+            when is_incoming and is_answered and disposition is not null and customer_id is not null then 1 else 0
+        end as calls_outcome_known_customer,
         case when is_incoming then coalesce(queue_seconds, 0) else 0 end as queue_seconds_incoming,
         case when is_answered then coalesce(queue_seconds, 0) else 0 end as queue_seconds_answered,
         case when is_incoming then handle_seconds else 0 end as handle_seconds_incoming,

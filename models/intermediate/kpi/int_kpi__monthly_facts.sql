@@ -1,5 +1,5 @@
 -- Month-only KPI measure inputs on channel all, one row per fact (fact_type,
--- fact_key, month_start): 'cost' rows carry an operating cost in EUR (by
+-- fact_key, month_start): 'cost' rows carry an operating cost in EUR and count as a cost row (by
 -- cost_month), 'churn' rows a customer active at the month start (1) and whether
 -- they churned in the month. Summed per month by int_kpi__monthly_measures and
 -- per any grouping by the semantic layer. No channel, no agent.
@@ -26,6 +26,7 @@ cost_facts as (
         cost_month as month_start,
         market_code,
         amount_eur as operating_cost_eur,
+        1 as operating_cost_rows,
         0 as customers_active_at_start,
         0 as customers_churned
     from costs
@@ -40,6 +41,7 @@ churn_facts as (
         month_start,
         market_code,
         0 as operating_cost_eur,
+        0 as operating_cost_rows,
         1 as customers_active_at_start,
         case when is_churned then 1 else 0 end as customers_churned
     from churn

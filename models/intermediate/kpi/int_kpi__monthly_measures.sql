@@ -18,6 +18,7 @@ final as (
         market_code,
         'all' as channel,
         sum(operating_cost_eur) as operating_cost_eur,
+        sum(operating_cost_rows) as operating_cost_rows,
         sum(customers_active_at_start) as customers_active_at_start,
         sum(customers_churned) as customers_churned
     from monthly_facts

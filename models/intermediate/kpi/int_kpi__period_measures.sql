@@ -5,11 +5,11 @@
 {%- set measure_models = {
     'call_measures': ['calls_offered', 'calls_short_abandoned', 'calls_incoming',
         'calls_answered', 'calls_answered_within_sl', 'calls_abandoned_counted',
-        'calls_resolved', 'queue_seconds_incoming', 'queue_seconds_answered',
+        'calls_resolved', 'calls_outcome_known', 'calls_outcome_known_customer', 'queue_seconds_incoming', 'queue_seconds_answered',
         'handle_seconds_incoming', 'agent_handle_seconds_answered',
         'talk_hold_seconds_answered'],
     'ticket_measures': ['tickets_created', 'tickets_first_reply_within_threshold',
-        'tickets_first_replied', 'first_response_seconds_sum', 'tickets_handled',
+        'tickets_first_replied', 'first_response_seconds_sum', 'tickets_handled', 'tickets_handled_known_customer',
         'tickets_resolved', 'tickets_ever_solved', 'tickets_reopened',
         'tickets_escalated', 'tickets_solved', 'resolution_seconds_sum'],
     'contact_measures': ['contacts', 'unique_contacts', 'contacts_handled',
@@ -19,7 +19,7 @@
         'nps_promoters', 'nps_detractors', 'ces_responses', 'ces_score_sum',
         'esat_responses', 'esat_positive_responses'],
     'order_measures': ['orders_placed'],
-    'monthly_measures': ['operating_cost_eur', 'customers_active_at_start',
+    'monthly_measures': ['operating_cost_eur', 'operating_cost_rows', 'customers_active_at_start',
         'customers_churned'],
 } %}
 {%- set fill_columns = [] %}

@@ -2,7 +2,7 @@
 -- 'created' (created date, the ticket's agent: volume, resolution rate, reopen,
 -- escalation), 'first_reply' (created date, the agent of the first public reply:
 -- first response time and the ticket service level) and 'solved' (solved date,
--- the ticket's agent: resolution time; solved tickets only). Summed per period by
+-- the ticket's agent: resolution time; tickets now solved or closed only). Summed per period by
 -- int_kpi__ticket_measures and per any grouping by the semantic layer.
 
 with
@@ -27,6 +27,7 @@ created_facts as (
         0 as tickets_first_replied,
         0 as first_response_seconds_sum,
         case when is_handled then 1 else 0 end as tickets_handled,
+        case when is_handled and customer_id is not null then 1 else 0 end as tickets_handled_known_customer,
         case when is_resolved then 1 else 0 end as tickets_resolved,
         case when is_ever_solved then 1 else 0 end as tickets_ever_solved,
         case when is_reopened then 1 else 0 end as tickets_reopened,
@@ -52,6 +53,7 @@ first_reply_facts as (
         case when first_response_seconds is not null then 1 else 0 end as tickets_first_replied,
         coalesce(first_response_seconds, 0) as first_response_seconds_sum,
         0 as tickets_handled,
+        0 as tickets_handled_known_customer,
         0 as tickets_resolved,
         0 as tickets_ever_solved,
         0 as tickets_reopened,
@@ -76,6 +78,7 @@ solved_facts as (
         0 as tickets_first_replied,
         0 as first_response_seconds_sum,
         0 as tickets_handled,
+        0 as tickets_handled_known_customer,
         0 as tickets_resolved,
         0 as tickets_ever_solved,
         0 as tickets_reopened,
@@ -83,7 +86,8 @@ solved_facts as (
         1 as tickets_solved,
         resolution_seconds as resolution_seconds_sum
     from tickets
-    where solved_at is not null
+    -- only tickets whose current status is solved or closed have a resolution time
+    where resolution_seconds is not null
 
 ),
 

@@ -1,4 +1,6 @@
--- One row per customer (no PII): market, sign-up and first/last order.
+-- One row per customer (no PII): market, sign-up and first/last order. A customer that a call
+-- or ticket names but shop/customers lacks (or shop is absent) is an inferred member:
+-- is_inferred = true, sign-up null, market from the referencing rows (the first by code).
 
 with
 
@@ -20,6 +22,65 @@ orders as (
 
 ),
 
+calls as (
+
+    select * from {{ ref('stg_telephony__calls') }}
+
+),
+
+tickets as (
+
+    select * from {{ ref('stg_helpdesk__tickets') }}
+
+),
+
+customer_references as (
+
+    select
+        customer_id,
+        market_code
+    from calls
+    where customer_id is not null
+    union all
+    select
+        customer_id,
+        market_code
+    from tickets
+    where customer_id is not null
+
+),
+
+inferred_customers as (
+
+    select
+        customer_references.customer_id,
+        min(customer_references.market_code) as market_code
+    from customer_references
+    left join customers
+        on customer_references.customer_id = customers.customer_id
+    where customers.customer_id is null
+    group by customer_references.customer_id
+
+),
+
+members as (
+
+    select
+        customer_id,
+        market_code,
+        created_at,
+        false as is_inferred
+    from customers
+    union all
+    select
+        customer_id,
+        market_code,
+        cast(null as {{ dbt.type_timestamp() }}) as created_at,
+        true as is_inferred
+    from inferred_customers
+
+),
+
 order_summary as (
 
     select
@@ -37,20 +98,21 @@ order_summary as (
 final as (
 
     select
-        customers.customer_id,
-        customers.market_code,
-        customers.created_at,
-        cast({{ to_local_timestamp('customers.created_at', 'markets.timezone') }} as date)
+        members.customer_id,
+        members.market_code,
+        members.created_at,
+        cast({{ to_local_timestamp('members.created_at', 'markets.timezone') }} as date)
             as created_date_local,
         order_summary.first_order_at,
         order_summary.first_order_date_local,
         order_summary.last_order_date_local,
-        coalesce(order_summary.order_count, 0) as order_count
-    from customers
+        coalesce(order_summary.order_count, 0) as order_count,
+        members.is_inferred
+    from members
     left join markets
-        on customers.market_code = markets.market_code
+        on members.market_code = markets.market_code
     left join order_summary
-        on customers.customer_id = order_summary.customer_id
+        on members.customer_id = order_summary.customer_id
 
 )
 

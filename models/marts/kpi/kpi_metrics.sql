@@ -33,7 +33,7 @@ metric_rows as (
             '{{ kpi.code }}' as kpi_code,
             {{ kpi.scale }} as value_scale,
             '{{ kpi.unit }}' as unit,
-            cast({{ kpi.numerator }} as {{ type_double() }}) as numerator,
+            cast({{ kpi_known_numerator(kpi) }} as {{ type_double() }}) as numerator,
             cast({{ kpi.denominator }} as {{ type_double() }}) as denominator
         from measures
         where

@@ -1,6 +1,7 @@
 -- Row accounting per raw table (docs/contract.md): raw_rows = accepted_rows + quarantined_rows + duplicate_rows.
 -- Each count comes from a different relation: raw from the source, duplicates from the base model,
--- quarantined from the qrt model, accepted from the stg model. Tables: every raw table of the contract.
+-- quarantined from the qrt model, accepted from the stg model. Tables: every raw table of the contract;
+-- one absent from the landing folder / raw schema reads as empty (macros/staging/raw_source.sql): 0 = 0.
 
 {%- set tables = raw_contract()['tables'] %}
 
@@ -11,8 +12,10 @@ raw_counts as (
     {% for path, entry in tables.items() %}
         select
             '{{ path }}' as source_table,
+            {{ (raw_table_present(path.split('/')[0], path.split('/')[1]) if execute else true) | string | lower }}
+                as is_present,
             count(*) as raw_rows
-        from {{ source(path.split('/')[0], path.split('/')[1]) }}
+        from {{ raw_source(path.split('/')[0], path.split('/')[1]) }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
@@ -59,6 +62,7 @@ final as (
 
     select
         raw_counts.source_table,
+        raw_counts.is_present,
         raw_counts.raw_rows,
         duplicate_counts.duplicate_rows,
         quarantined_counts.quarantined_rows,

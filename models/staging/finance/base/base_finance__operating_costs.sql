@@ -2,4 +2,4 @@
 -- the raw contract (docs/contract.md): stg_finance__operating_costs keeps the accepted winners,
 -- qrt_finance__operating_costs the invalid winners and every null-key row.
 
-{{ stage_source('finance', 'operating_costs', source('finance', 'operating_costs')) }}
+{{ stage_source('finance', 'operating_costs', raw_source('finance', 'operating_costs')) }}

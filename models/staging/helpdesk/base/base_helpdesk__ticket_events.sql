@@ -10,12 +10,12 @@
 -- qrt_helpdesk__ticket_events the invalid winners and every null-key row.
 -- Incremental: every version of the events loaded since the watermark minus lookback_days,
 -- and of the events whose ticket (or its customer) was (their orphan check may change).
-{%- set raw = source('helpdesk', 'ticket_events') %}
+{%- set raw = raw_source('helpdesk', 'ticket_events') %}
 {%- set where = none %}
 {%- if is_incremental() %}
     {%- set where = incremental_raw_filter('event_id', raw, incremental_cutoff(), [
-        ('ticket_id', source('helpdesk', 'tickets'), 'ticket_id', [
-            ('customer_id', source('shop', 'customers'), 'customer_id'),
+        ('ticket_id', raw_source('helpdesk', 'tickets'), 'ticket_id', [
+            ('customer_id', raw_source('shop', 'customers'), 'customer_id'),
         ]),
     ]) %}
 {%- endif %}

@@ -10,11 +10,11 @@
 -- qrt_helpdesk__tickets the invalid winners and every null-key row.
 -- Incremental: every version of the tickets loaded since the watermark minus lookback_days,
 -- and of the tickets whose customer was (their orphan check may change).
-{%- set raw = source('helpdesk', 'tickets') %}
+{%- set raw = raw_source('helpdesk', 'tickets') %}
 {%- set where = none %}
 {%- if is_incremental() %}
     {%- set where = incremental_raw_filter('ticket_id', raw, incremental_cutoff(), [
-        ('customer_id', source('shop', 'customers'), 'customer_id'),
+        ('customer_id', raw_source('shop', 'customers'), 'customer_id'),
     ]) %}
 {%- endif %}
 

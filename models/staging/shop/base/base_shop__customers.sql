@@ -2,4 +2,4 @@
 -- contract (docs/contract.md): stg_shop__customers keeps the accepted winners, qrt_shop__customers
 -- the invalid winners and every null-key row.
 
-{{ stage_source('shop', 'customers', source('shop', 'customers')) }}
+{{ stage_source('shop', 'customers', raw_source('shop', 'customers')) }}

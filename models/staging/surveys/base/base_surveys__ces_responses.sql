@@ -2,4 +2,4 @@
 -- raw contract (docs/contract.md): stg_surveys__ces_responses keeps the accepted winners,
 -- qrt_surveys__ces_responses the invalid winners and every null-key row.
 
-{{ stage_source('surveys', 'ces_responses', source('surveys', 'ces_responses')) }}
+{{ stage_source('surveys', 'ces_responses', raw_source('surveys', 'ces_responses')) }}

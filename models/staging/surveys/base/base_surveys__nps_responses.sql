@@ -2,4 +2,4 @@
 -- raw contract (docs/contract.md): stg_surveys__nps_responses keeps the accepted winners,
 -- qrt_surveys__nps_responses the invalid winners and every null-key row.
 
-{{ stage_source('surveys', 'nps_responses', source('surveys', 'nps_responses')) }}
+{{ stage_source('surveys', 'nps_responses', raw_source('surveys', 'nps_responses')) }}

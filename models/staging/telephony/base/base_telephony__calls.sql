@@ -9,7 +9,7 @@
 -- contract (docs/contract.md): stg_telephony__calls keeps the accepted winners,
 -- qrt_telephony__calls the invalid winners and every null-key row.
 -- Incremental: every version of the calls loaded since the watermark minus lookback_days.
-{%- set raw = source('telephony', 'calls') %}
+{%- set raw = raw_source('telephony', 'calls') %}
 {%- set where = none %}
 {%- if is_incremental() %}
     {%- set where = incremental_raw_filter('call_id', raw, incremental_cutoff(), []) %}

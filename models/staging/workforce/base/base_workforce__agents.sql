@@ -2,4 +2,4 @@
 -- contract (docs/contract.md): stg_workforce__agents keeps the accepted winners,
 -- qrt_workforce__agents the invalid winners and every null-key row.
 
-{{ stage_source('workforce', 'agents', source('workforce', 'agents')) }}
+{{ stage_source('workforce', 'agents', raw_source('workforce', 'agents')) }}
