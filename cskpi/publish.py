@@ -36,8 +36,10 @@ from cskpi.marts import DuckDBMarts, MartSource
 
 # Tables readers may see: facts, dimensions, KPI marts and data-quality summaries.
 PUBLISHED_PREFIXES: tuple[str, ...] = ("dim_", "fct_", "kpi_", "dq_")
-# Never published even though the prefix matches: quarantined raw rows can hold PII.
-NOT_PUBLISHED: frozenset[str] = frozenset({"fct_quarantined_rows"})
+# Never published even though the prefix matches: quarantined raw rows can hold PII, and the
+# kpi_targets seed holds only the shipped defaults (the targets in force, with the ones landed in
+# <raw_dir>/reference/kpi_targets, are in kpi_metrics and kpi_monthly).
+NOT_PUBLISHED: frozenset[str] = frozenset({"fct_quarantined_rows", "kpi_targets"})
 VERSION_TABLE = "serving_versions"
 TABLES_TABLE = "serving_tables"
 CURRENT = "current"
