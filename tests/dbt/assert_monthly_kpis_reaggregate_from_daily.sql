@@ -1,6 +1,8 @@
 -- Every additive KPI's monthly numerator and denominator equal the sums of its daily ones
 -- (docs/kpis.md: BI tools re-aggregate with sum(numerator) / sum(denominator)). Distinct
--- counts (repeat_contact_rate) are per period by design and are left out.
+-- counts (repeat_contact_rate) are per period by design and are left out. A month with an
+-- unknown day (null numerator: e.g. interactions per order on a day without orders) cannot be
+-- rebuilt from its days, so only months whose days are all known are compared.
 -- Returns the month x market x channel x KPI slices that disagree.
 
 with
@@ -19,7 +21,9 @@ daily as (
         kpi_code,
         {{ month_start('period_start') }} as month_start,
         sum(numerator) as numerator,
-        sum(denominator) as denominator
+        sum(denominator) as denominator,
+        count(*) as n_days,
+        count(numerator) as n_known_days
     from metrics
     where
         period_grain = 'day'
@@ -62,8 +66,13 @@ mismatches as (
             and daily.month_start = monthly.month_start
     where
         monthly.kpi_code is null
-        or abs(daily.numerator - monthly.numerator) > 0.001 * (1 + abs(monthly.numerator))
-        or abs(daily.denominator - monthly.denominator) > 0.001 * (1 + abs(monthly.denominator))
+        or (
+            daily.n_known_days = daily.n_days
+            and (
+                abs(daily.numerator - monthly.numerator) > 0.001 * (1 + abs(monthly.numerator))
+                or abs(daily.denominator - monthly.denominator) > 0.001 * (1 + abs(monthly.denominator))
+            )
+        )
 
 ),
 
