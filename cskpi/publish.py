@@ -40,6 +40,9 @@ PUBLISHED_PREFIXES: tuple[str, ...] = ("dim_", "fct_", "kpi_", "dq_")
 # kpi_targets seed holds only the shipped defaults (the targets in force, with the ones landed in
 # <raw_dir>/reference/kpi_targets, are in kpi_metrics and kpi_monthly).
 NOT_PUBLISHED: frozenset[str] = frozenset({"fct_quarantined_rows", "kpi_targets"})
+# Published tables that record the run itself (when it ran, what it saw): every other table is a
+# function of the landed data, so identical input gives identical checksums.
+RUN_LOG_TABLES: frozenset[str] = frozenset({"dq_landing_history", "dq_landing_freshness"})
 VERSION_TABLE = "serving_versions"
 TABLES_TABLE = "serving_tables"
 CURRENT = "current"

@@ -11,6 +11,7 @@ with thresholds raised through the environment and --vars).
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -201,3 +202,46 @@ def test_thresholds_come_from_the_environment_and_vars(planted: Planted, checked
     assert raised["raw_rows_reconcile_with_staging"] == "fail"  # no threshold: still failing
     fewer = checked.test_checks(env={"CSKPI_QUARANTINE_MIN_ROWS": "21"})  # 20 rows: below the minimum
     assert fewer["quarantine_rate_below_threshold"] == "pass"
+
+
+def test_a_second_run_on_unchanged_landing_warns_stale_tables(warehouse: Warehouses, tmp_path: Path):
+    """No new _loaded_at since the last run: every landed table with rows gets a stale warning naming it."""
+    built = warehouse("small_clean").copy(tmp_path)
+    wh = Warehouse(built.db, tmp_path, built.env)
+    wh.dbt("build", "--select", "dq_landing_history+")
+    statuses = wh.dbt("test", "--select", "dq_landing_freshness")
+    assert statuses["landed_tables_not_stale"] == "warn"
+    with_rows = [r[0] for r in wh.query("select source_table from dq_table_reconciliation where raw_rows > 0")]
+    messages = wh.messages("landed_tables_not_stale")
+    assert sorted(m.split(":")[0] for m in messages) == sorted(f"raw table {t}" for t in with_rows)
+    assert all("has not moved since the run of" in m for m in messages), messages
+    # the history survives --full-refresh: still two runs to compare
+    wh.dbt("build", "--full-refresh", "--select", "dq_landing_history")
+    assert wh.query("select count(distinct invocation_id) from dq_landing_history")[0][0] == 3
+
+
+def test_a_landed_empty_table_warns_naming_it(warehouse: Warehouses, tmp_path: Path):
+    """A calls export that wrote a file with no rows: its KPIs are null and a warning says why."""
+    built = warehouse("small_clean").copy(tmp_path)
+    raw = tmp_path / "raw"
+    shutil.copytree(built.raw, raw)
+    calls = raw / "telephony" / "calls"
+    first, *rest = sorted(calls.glob("*.parquet"))
+    con = duckdb.connect()
+    con.execute(f"copy (select * from read_parquet('{first}') limit 0) to '{calls / 'empty.parquet'}' (format parquet)")
+    con.close()
+    for f in (first, *rest):
+        f.unlink()
+    env = {**built.env, "CSKPI_RAW_DIR": str(raw)}
+    wh = Warehouse(built.db, tmp_path, env)
+    wh.dbt("run", "--select", "dq_table_reconciliation dq_landing_history dq_landing_freshness")
+    statuses = wh.dbt("test", "--select", "dq_landing_freshness")
+    assert statuses["landed_tables_not_empty"] == "warn"
+    # the small data set has no satisfaction ratings at all: that table warns too
+    empty = [
+        r[0] for r in wh.query("select source_table from dq_table_reconciliation where is_present and raw_rows = 0")
+    ]
+    assert "telephony/calls" in empty
+    assert wh.messages("landed_tables_not_empty") == sorted(
+        f"raw table {t} was landed but has no rows: its KPIs are null; check the export that writes it" for t in empty
+    )

@@ -34,3 +34,9 @@
 {% macro duckdb__type_double() -%}double{%- endmacro %}
 
 {% macro spark__type_double() -%}double{%- endmacro %}
+
+{#- Exact type of EUR amounts that are summed: a float sum depends on the order the rows arrive
+    in (threads, file order), so identical input could give different marts. decimal(28, 10) is
+    exact (10 decimals keep the rounding far below a cent), and the same type name on DuckDB,
+    PostgreSQL and Spark. -#}
+{% macro type_money() -%}decimal(28, 10){%- endmacro %}

@@ -55,7 +55,7 @@ final as (
         fx_rates.eur_per_unit,
         fx_rates.is_provisional as fx_is_provisional,
         fx_rates.published_month as fx_published_month,
-        localized.total_amount * fx_rates.eur_per_unit as total_amount_eur
+        cast(localized.total_amount * fx_rates.eur_per_unit as {{ type_money() }}) as total_amount_eur
     from localized
     left join fx_rates
         on

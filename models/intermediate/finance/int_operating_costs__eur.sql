@@ -1,4 +1,5 @@
--- Operating costs converted to EUR with the FX rate of the cost month (int_fx_rates__monthly).
+-- Operating costs converted to EUR with the FX rate of the cost month (int_fx_rates__monthly),
+-- as an exact decimal so their sums do not depend on row order.
 
 with
 
@@ -26,7 +27,7 @@ final as (
         fx_rates.eur_per_unit,
         fx_rates.is_provisional as fx_is_provisional,
         fx_rates.published_month as fx_published_month,
-        costs.amount * fx_rates.eur_per_unit as amount_eur
+        cast(costs.amount * fx_rates.eur_per_unit as {{ type_money() }}) as amount_eur
     from costs
     left join fx_rates
         on

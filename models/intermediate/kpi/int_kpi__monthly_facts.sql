@@ -40,7 +40,7 @@ churn_facts as (
         customer_id as fact_key,
         month_start,
         market_code,
-        0 as operating_cost_eur,
+        cast(0 as {{ type_money() }}) as operating_cost_eur,
         0 as operating_cost_rows,
         1 as customers_active_at_start,
         case when is_churned then 1 else 0 end as customers_churned
