@@ -17,7 +17,8 @@ final as (
         month_start as period_start,
         market_code,
         'all' as channel,
-        sum(operating_cost_eur) as operating_cost_eur,
+        -- kept in the exact money type (PostgreSQL widens a numeric sum to unconstrained numeric)
+        cast(sum(operating_cost_eur) as {{ type_money() }}) as operating_cost_eur,
         sum(operating_cost_rows) as operating_cost_rows,
         sum(customers_active_at_start) as customers_active_at_start,
         sum(customers_churned) as customers_churned
