@@ -36,8 +36,18 @@ def stored_failure_relations(manifest: Mapping[str, Any]) -> dict[str, str]:
 
 def failing_messages(adapter: BaseAdapter, relation: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """The first ``limit`` messages (sorted) of a stored failures relation."""
-    with adapter.connection_named("cskpi_check_messages"):
-        _, table = adapter.execute(f"select message from {relation} order by message", fetch=True, limit=limit)
+    try:
+        with adapter.connection_named("cskpi_check_messages"):
+            _, table = adapter.execute(f"select message from {relation} order by message", fetch=True, limit=limit)
+    finally:
+        # Close every handle: an embedded DuckDB file stays open in this process otherwise, and a
+        # later read-only connection to it (serving, publish, a test) is refused.
+        adapter.cleanup_connections()
+        # dbt-duckdb keeps its database open after the last handle (keep_open, default true):
+        # dropping its environment closes the file.
+        close_all = getattr(type(adapter.connections), "close_all_connections", None)
+        if close_all is not None:
+            close_all()
     return [str(row[0]) for row in table.rows]
 
 
