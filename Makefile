@@ -12,12 +12,18 @@ export CSKPI_RAW_DIR ?= $(CURDIR)/data/raw
 export CSKPI_DUCKDB_PATH ?= $(CURDIR)/data/warehouse/cskpi.duckdb
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export CSKPI_SERVING_DIR ?= $(CURDIR)/data/serving
+# PostgreSQL session time zone of dbt's connections (libpq): timestamps are UTC.
+export PGTZ := UTC
 DASHBOARD_PORT ?= 8501
 
 # The demo data set: five markets from Jan 2024 to Mar 2025, covering both case studies and their fixes.
 DEMO_ARGS ?= --start 2024-01-01 --days 456 --markets RO,PL,HU,CZ,DE --scale 1.0 --seed 42
 
 .PHONY: setup data run build test lint ui dashboard docs clean
+
+# The demo targets build the generated demo data: the shipped demo salt is allowed there (a set
+# CSKPI_PII_SALT still wins). Anywhere else cskpi build / run refuse it (README, PII).
+run build test ui: export CSKPI_DEMO ?= 1
 
 setup: $(VENV)/.installed
 

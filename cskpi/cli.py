@@ -21,10 +21,10 @@ import duckdb
 from cskpi.lock import WarehouseLockBusy, warehouse_held_message
 
 # Module names under cskpi.commands; each defines add_parser(subparsers).
-COMMANDS: tuple[str, ...] = ("generate", "check_landing", "build", "publish", "report", "load")
+COMMANDS: tuple[str, ...] = ("generate", "check_landing", "build", "publish", "report", "load", "holidays")
 PLUGIN_GROUP = "cskpi.commands"
 # Order of the commands in --help; plugged-in commands not named here come last.
-HELP_ORDER: tuple[str, ...] = ("generate", "check-landing", "build", "run", "publish", "report", "load")
+HELP_ORDER: tuple[str, ...] = ("generate", "check-landing", "build", "run", "publish", "report", "load", "holidays")
 
 AddParser = Callable[[argparse._SubParsersAction], None]
 

@@ -53,6 +53,16 @@ class Reason:
 
 # Quarantine reasons in priority order: a bad row gets the first reason whose rule it fails.
 REASONS: tuple[Reason, ...] = (
+    Reason(
+        "malformed_line",
+        "CSV landing files: the line is not valid CSV (a stray or unbalanced quote) or has another number "
+        "of fields than the file's header; `raw_row` names the file and line.",
+    ),
+    Reason(
+        "missing_column",
+        "CSV landing files: the header of the row's file lacks a contract column; `raw_row` names the file "
+        "and the missing columns.",
+    ),
     Reason("null_key", "A primary key column is null."),
     Reason(
         "unknown_market",
@@ -73,9 +83,15 @@ REASONS: tuple[Reason, ...] = (
         "`_loaded_at`.",
     ),
     Reason(
+        "out_of_range_timestamp",
+        "A timestamp (`_loaded_at` included) lies before `earliest_timestamp` (dbt var, default 1980-01-01) "
+        "or more than `future_tolerance_minutes` after the current UTC time.",
+    ),
+    Reason(
         "invalid_value",
-        "A value cannot be cast to its contract type, `_loaded_at` is null, a value is not one of its "
-        "accepted values, or a table rule fails.",
+        "A value does not convert to its contract type (an integer column takes integral values only: "
+        "12 and 12.0, not 12.5), `_loaded_at` is null, a value is not one of its accepted values, or a "
+        "table rule fails.",
     ),
 )
 REASON_CODES: tuple[str, ...] = tuple(r.code for r in REASONS)
@@ -500,7 +516,41 @@ REFERENCE_TABLES: tuple[Table, ...] = (
             _c("target_value", "double", "Target in the KPI's unit.", nullable=False),
         ),
     ),
+    Table(
+        REFERENCE_SYSTEM, "business_hours", ("market_code", "channel", "iso_weekday", "opens_at", "valid_from"),
+        "Weekly opening intervals in local time; the landed rows of a market, channel and valid_from replace "
+        "the shipped ones of that key (seed `business_hours`).",
+        (
+            _c("market_code", "varchar", "Market the schedule applies to.", nullable=False),
+            _c("channel", "varchar", "Channel (phone, email, chat, web_form, social), or all / empty for every "
+               "channel without a schedule of its own."),
+            _c("iso_weekday", "integer", "Day of the week the interval opens: 1 Monday ... 7 Sunday.", nullable=False),
+            _c("opens_at", "varchar", "Local opening time, HH:MM.", nullable=False),
+            _c("closes_at", "varchar", "Local closing time, HH:MM; at or before opens_at: the next day "
+               "(overnight), 24:00 or 00:00 for midnight.", nullable=False),
+            _c("valid_from", "date", "First local day the schedule of this market and channel applies; it "
+               "stays in force until a later valid_from.", nullable=False),
+        ),
+    ),
+    Table(
+        REFERENCE_SYSTEM, "holidays", ("market_code", "holiday_date"),
+        "Days a market is closed all day; extend and override seed `public_holidays` (the country's public "
+        "holidays, PyPI package holidays) by market and date.",
+        (
+            _c("market_code", "varchar", "Market the day applies to.", nullable=False),
+            _c("holiday_date", "date", "Local date.", nullable=False),
+            _c("name", "varchar", "Name of the holiday."),
+            _c("is_closed", "boolean", "False reopens a shipped holiday (business as usual); empty or true "
+               "closes the day."),
+        ),
+    ),
 )
 REFERENCE_BY_NAME: dict[str, Table] = {t.name: t for t in REFERENCE_TABLES}
 # The shipped default (dbt seed) behind each reference table.
-REFERENCE_SEEDS: dict[str, str] = {"markets": "markets", "fx_rates": "fx_rates_monthly", "kpi_targets": "kpi_targets"}
+REFERENCE_SEEDS: dict[str, str] = {
+    "markets": "markets",
+    "fx_rates": "fx_rates_monthly",
+    "kpi_targets": "kpi_targets",
+    "business_hours": "business_hours",
+    "holidays": "public_holidays",
+}

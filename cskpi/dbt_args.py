@@ -6,9 +6,11 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from cskpi.dbt_vars import check_vars
+
 
 def parse_vars(text: str | None) -> dict[str, Any]:
-    """Parse a ``--vars`` JSON object; empty text means no vars."""
+    """Parse and check a ``--vars`` JSON object (cskpi/dbt_vars.py); empty text means no vars."""
     if text is None or not text.strip():
         return {}
     try:
@@ -17,6 +19,7 @@ def parse_vars(text: str | None) -> dict[str, Any]:
         raise ValueError(f"--vars must be a JSON object: {exc}") from None
     if not isinstance(value, dict):
         raise ValueError(f"--vars must be a JSON object, got {type(value).__name__}")
+    check_vars(value)
     return value
 
 

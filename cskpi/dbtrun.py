@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from cskpi import paths
+from cskpi import paths, pii
 from cskpi.partial import parse_absent
 
 # dbt events that mark one finished node of the run (each carries index and total). A skipped
@@ -109,12 +109,16 @@ class Progress:
 
 
 def dbt_env() -> dict[str, str]:
-    """Defaults so dbt works from any working directory."""
+    """Defaults so dbt works from any working directory, and the PII salt for a PostgreSQL session."""
     project = str(paths.project_dir())
     return {
         "DBT_PROFILES_DIR": os.environ.get("DBT_PROFILES_DIR", project),
         "CSKPI_RAW_DIR": str(paths.raw_dir()),
         "CSKPI_DUCKDB_PATH": str(paths.warehouse_path()),
+        # PostgreSQL session time zone (libpq reads PGTZ when dbt connects): timestamps are UTC,
+        # whatever the server's default (dbt-postgres has no per-profile session settings).
+        "PGTZ": "UTC",
+        **pii.session_env(),
     }
 
 

@@ -18,7 +18,7 @@ import yaml
 
 from cskpi.contract import REFERENCE_SEEDS, REFERENCE_SYSTEM, REFERENCE_TABLES, TABLES, Table
 from cskpi.kpis import Catalogue
-from cskpi.loaders.landing import DUCKDB_TYPES, landing_files
+from cskpi.loaders.landing import DUCKDB_TYPES, LandingTable, csv_scan, landing_files
 
 ERROR = "ERROR"
 WARN = "WARN"
@@ -78,13 +78,24 @@ def _time_column(t: Table) -> str | None:
     return None
 
 
-def _typed_view(con: duckdb.DuckDBPyConnection, status: TableStatus, view: str) -> list[str]:
-    """Register ``view`` with the contract columns try-cast to their types; returns missing columns."""
-    scan = _scan(status.paths, status.file_format)
-    present = {row[0].lower() for row in con.execute(f"describe select * from {scan}").fetchall()}
-    missing = [c.name for c in status.table.columns if c.name.lower() not in present]
-    if missing:
-        return missing
+def _typed_view(con: duckdb.DuckDBPyConnection, status: TableStatus, view: str, report: LandingReport) -> list[str]:
+    """Register ``view`` with the contract columns try-cast to their types; returns missing columns.
+    Raw CSV files are read as the DuckDB target parses them: lines that do not parse and files
+    lacking a column are warnings (quarantined) and left out of the view."""
+    if status.file_format == "csv" and status.table.system != REFERENCE_SYSTEM:
+        scan, problems, missing = csv_scan(con, LandingTable(status.table, status.paths, "csv"))
+        if missing:
+            return missing
+        report.problems += [
+            Problem(WARN, f"{status.table.path}: {p} (quarantined as malformed_line / missing_column)")
+            for p in problems
+        ]
+    else:
+        scan = _scan(status.paths, status.file_format)
+        present = {row[0].lower() for row in con.execute(f"describe select * from {scan}").fetchall()}
+        missing = [c.name for c in status.table.columns if c.name.lower() not in present]
+        if missing:
+            return missing
     cols = ", ".join(f'try_cast("{c.name}" as {DUCKDB_TYPES[c.type]}) as "{c.name}"' for c in status.table.columns)
     con.execute(f'create or replace temp view "{view}" as select {cols} from {scan}')
     return []
@@ -245,7 +256,7 @@ def check_landing(raw_dir: Path, project: Path, catalogue: Catalogue) -> Landing
                 continue
             present.add(t.path)
             try:
-                missing = _typed_view(con, status, _view_name(t))
+                missing = _typed_view(con, status, _view_name(t), report)
             except duckdb.Error as exc:
                 report.problems.append(Problem(ERROR, f"{t.path}: cannot read the landing files: {exc}"))
                 continue

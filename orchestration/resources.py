@@ -15,7 +15,7 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
-from cskpi import targets
+from cskpi import pii, targets
 from cskpi.lock import WarehouseLock
 from cskpi.marts import MartSource, mart_source
 from cskpi.paths import project_dir, resolve
@@ -72,10 +72,12 @@ class WarehouseResource(ConfigurableResource):
 
     @contextmanager
     def dbt_env(self) -> Iterator[None]:
-        """Export the resolved locations to the dbt subprocess (dagster-dbt passes os.environ)."""
+        """Export the resolved locations, and the PII salt for a PostgreSQL session (cskpi/pii.py),
+        to the dbt subprocess (dagster-dbt passes os.environ)."""
         wanted = {
             "CSKPI_DUCKDB_PATH": str(self.resolved_duckdb_path()),
             "CSKPI_RAW_DIR": str(self.resolved_raw_dir()),
+            **pii.session_env(),
         }
         saved = {k: os.environ.get(k) for k in wanted}
         os.environ.update(wanted)

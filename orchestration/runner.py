@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from dagster import AssetCheckSeverity, DagsterInstance, Definitions, ExecuteInProcessResult
 
+from cskpi import pii
 from cskpi.dbt_args import parse_vars
 from cskpi.lock import WAREHOUSE_HELD, WarehouseLockBusy
 from cskpi.marts import MartSourceError
@@ -132,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         vars_map = parse_vars(args.vars)
+        pii.check_salt()
     except ValueError as exc:
         print(f"cskpi run: {exc}", file=sys.stderr)
         return EXIT_USAGE

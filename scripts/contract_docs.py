@@ -31,7 +31,8 @@ definition the data generator, the loaders, the dbt sources and the staging mode
   ..."), and the KPIs that need it are null. Only when every table is absent does the run
   stop (a wrong raw folder or schema).
 - Columns marked PII never reach a mart unhashed: staging replaces each by
-  `<column>_hash`, a salted SHA-256 (hex) with the salt from `CSKPI_PII_SALT`.
+  `<column>_hash`, a salted SHA-256 (hex) with the secret salt from `CSKPI_PII_SALT`
+  (README, "PII hashing and the salt").
 
 ## Latest version wins
 
@@ -52,9 +53,15 @@ quarantined rows + duplicate rows (`dq_table_reconciliation`).
 RULES_FOR_EVERY_TABLE = """\
 Rules of every table: `null_key` for the primary key columns; `future_timestamp` for every
 `timestamp` column but `_loaded_at`, more than `future_tolerance_minutes` (dbt var,
-default 5) after the row's own `_loaded_at`; `invalid_value` for a value of a non-`varchar`
-column that cannot be cast to its type, a null `_loaded_at` and a value outside the
-accepted values of its column.
+default 5) after the row's own `_loaded_at`; `out_of_range_timestamp` for every `timestamp`
+column, `_loaded_at` included, before `earliest_timestamp` (dbt var, default 1980-01-01) or
+more than `future_tolerance_minutes` after the current UTC time (so a far-future
+`_loaded_at` cannot move an incremental watermark); `invalid_value` for a value of a non-`varchar`
+column that does not convert to its type (integers: integral values only; timestamps with
+an offset are converted to UTC, without one they are UTC), a null `_loaded_at` and a value
+outside the accepted values of its column. The quarantined row's `detail` names the table,
+the row key and the column of the rule, e.g. `telephony/calls row C1: talk_seconds is not a
+valid integer`.
 """
 
 

@@ -223,6 +223,9 @@ def quarantine_model(t: Table) -> dict[str, Any]:
             _entry("row_key", "varchar",
                    "Primary key of the raw row (composite parts joined with '|'); null for null keys."),
             _entry("reason", "varchar", "First validation rule the row failed.", _reason_tests()),
+            _entry("detail", "varchar",
+                   "Table, row key and column of the failed rule, e.g. "
+                   "'telephony/calls row C1: talk_seconds is not a valid integer'.", ["not_null"]),
             _entry("loaded_at", "timestamp", "The raw row's _loaded_at (UTC)."),
             _entry("raw_row", "varchar", "The raw row as JSON text, PII columns hashed."),
         ],
@@ -233,7 +236,8 @@ def base_model(t: Table) -> dict[str, Any]:
     return {
         "name": t.base_model,
         "description": (
-            f"Every raw row of {t.path}, typed (safe casts), PII hashed, ranked per primary key and validated. "
+            f"Every raw row of {t.path}, typed (try casts: a value that does not convert is quarantined), "
+            "PII hashed, ranked per primary key and validated. "
             "Feeds the stg and qrt models; not for downstream use."
         ),
         "columns": [
@@ -247,6 +251,8 @@ def base_model(t: Table) -> dict[str, Any]:
                    "True for exact duplicates and superseded versions (not the winning version of its key)."),
             _entry("quarantine_reason", "varchar", "First failing validation rule; null when the row is valid.",
                    [_accepted_values(REASON_CODES)]),
+            _entry("quarantine_detail", "varchar",
+                   "Table, row key and column of the failed rule; null when the row is valid."),
         ],
     }
 

@@ -3,7 +3,8 @@
 - models/staging/<system>/_<system>__sources.yml: the dbt sources (landing location, columns, meta);
 - models/staging/<system>/_<system>__models.yml and macros/staging/raw_contract.sql: the staging
   models' docs and tests, and the contract as the staging macros read it (scripts/contract_staging.py);
-- docs/contract.md: the raw data contract for users (scripts/contract_docs.py).
+- docs/contract.md: the raw data contract for users (scripts/contract_docs.py);
+- macros/vars/var_rules.sql: the accepted values of the dbt vars (cskpi/dbt_vars.py).
 
 Usage: python scripts/gen_sources.py [--check]
 
@@ -20,6 +21,7 @@ import contract_docs
 import contract_staging
 import yaml
 
+from cskpi import dbt_vars
 from cskpi.contract import REFERENCE_SYSTEM, REFERENCE_TABLES, TABLES, Table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +34,7 @@ SYSTEM_DESCRIPTIONS = {
     "workforce": "Workforce management: agents and employee pulse surveys.",
     "finance": "Finance: monthly customer service operating costs.",
     "surveys": "Customer survey tool: NPS and CES responses.",
-    REFERENCE_SYSTEM: "Your reference data (markets, FX rates, KPI targets); every table optional.",
+    REFERENCE_SYSTEM: "Your reference data (markets, FX rates, KPI targets, business hours, holidays); all optional.",
 }
 
 # On DuckDB the source reads the landing folder; on other targets the same source names
@@ -54,10 +56,17 @@ HEADER = (
 
 
 def external_location(table: Table) -> str:
-    raw = "env_var('CSKPI_RAW_DIR', 'data/raw')"
+    # The folder inside a SQL string literal: quotes doubled; braces doubled because dbt-duckdb
+    # formats external_location with str.format_map (an apostrophe or brace in the path works).
+    raw = "(env_var('CSKPI_RAW_DIR', 'data/raw') | replace(\"'\", \"''\") | replace('{', '{{') | replace('}', '}}'))"
     sub = f"/{table.system}/{table.name}"
     parquet = f'"read_parquet(\'" ~ {raw} ~ "{sub}/*.parquet\', union_by_name=true)"'
-    csv = f'"read_csv(\'" ~ {raw} ~ "{sub}/*.csv\', header=true, union_by_name=true, auto_detect=true)"'
+    # CSV: the contract's columns as text (no header or type sniffing). The staging models parse
+    # the files themselves (macros/staging/csv_landing.sql); this reader serves source() and freshness.
+    # (doubled braces: dbt-duckdb formats external_location with str.format_map)
+    columns = "{{" + ", ".join(f"\'{c.name}\': \'VARCHAR\'" for c in table.columns) + "}}"
+    options = f"header=true, columns={columns}, auto_detect=false, null_padding=true, store_rejects=true"
+    csv = f'"read_csv(\'" ~ {raw} ~ "{sub}/*.csv\', {options})"'
     return (
         f"{{{{ '' if target.type != 'duckdb' else ({csv} if var('raw_format', 'parquet') == 'csv' else {parquet}) }}}}"
     )
@@ -157,6 +166,8 @@ def generated() -> dict[Path, str]:
     files[STAGING / REFERENCE_SYSTEM / f"_{REFERENCE_SYSTEM}__sources.yml"] = render_reference()
     files[ROOT / "macros" / "staging" / "raw_contract.sql"] = contract_staging.render_macro()
     files[ROOT / "docs" / "contract.md"] = contract_docs.render()
+    # not the contract, but generated the same way: the dbt side of the var checks
+    files[ROOT / "macros" / "vars" / "var_rules.sql"] = dbt_vars.render_macro()
     return files
 
 

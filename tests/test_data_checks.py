@@ -148,10 +148,16 @@ def planted(checked: Warehouse, clean: dict[str, str]) -> Planted:
     # Quarantine-rate breach: 20 more quarantined calls (12 negative durations, 8 null keys).
     raw, acc, qrt, dup = _recon(wh, "telephony/calls")
     assert qrt == 0, "the clean data set quarantines no call"
-    keyed = [f"('telephony/calls', 'KX{i:02d}', 'negative_duration', now(), '{{}}')" for i in range(1, 13)]
-    unkeyed = ["('telephony/calls', null, 'null_key', now(), '{}')"] * 8
+    keyed = [
+        f"('telephony/calls', 'KX{i:02d}', 'negative_duration', 'telephony/calls row KX{i:02d}: talk_seconds < 0', "
+        "now(), '{}')"
+        for i in range(1, 13)
+    ]
+    null_key = "'telephony/calls row <null key>: call_id is null'"
+    unkeyed = [f"('telephony/calls', null, 'null_key', {null_key}, now(), '{{}}')"] * 8
     wh.execute(
-        f"insert into fct_quarantined_rows values {', '.join(keyed + unkeyed)}",
+        "insert into fct_quarantined_rows (source_table, row_key, reason, detail, loaded_at, raw_row) "
+        f"values {', '.join(keyed + unkeyed)}",
         "update dq_table_reconciliation set raw_rows = raw_rows + 20, quarantined_rows = 20 "
         "where source_table = 'telephony/calls'",
     )

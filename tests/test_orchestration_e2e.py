@@ -352,9 +352,10 @@ def test_clean_run_publishes_and_a_run_failing_halfway_keeps_serving(datasets, r
         refreshed, refreshed_checksums = _serving_state(serving)
         assert refreshed != version
         assert refreshed_checksums == checksums  # same raw data, identical serving content
-        # A non-numeric threshold makes the intermediate call model fail after staging was rebuilt.
+        # A non-numeric threshold from the environment (cskpi run checks --vars, not this) makes the
+        # contact-jump check fail to compile after the models were rebuilt.
         broken = _cskpi(
-            "run", "--raw-dir", str(datasets["clean"]), "--vars", '{"service_level_seconds": "not_a_number"}', env=env
+            "run", "--raw-dir", str(datasets["clean"]), env={**env, "CSKPI_KPI_JUMP_FACTOR": "not_a_number"}
         )
         assert broken.returncode == 1, broken.stderr[-3000:]
         assert "FAILED step" in broken.stderr and "serving database unchanged" in broken.stderr

@@ -11,6 +11,7 @@ them the tests are skipped locally and fail on CI (env CI set).
 
 from __future__ import annotations
 
+import datetime as dt
 import glob
 import hashlib
 import os
@@ -26,9 +27,18 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from fixtures.builds import DUCKDB_REFERENCE, Build, finish_build, start_build, target_env
+from fixtures.builds import (
+    AGENT_HASHES,
+    DUCKDB_REFERENCE,
+    SERVER_SALT,
+    Build,
+    finish_build,
+    start_build,
+    target_env,
+)
 from fixtures.compare import assert_same_rows, assert_server_matches_duckdb, duckdb_kpi_metrics, keyed
 from fixtures.landing import REFERENCE_SAMPLE, write_reference
+from fixtures.pg_sql import postgres_try_cast
 
 pytestmark = pytest.mark.postgres
 
@@ -159,6 +169,39 @@ def pg_env(cluster: Cluster) -> dict[str, str]:
     }
 
 
+# text -> value of try_cast_to (macros/cross_db/try_cast.sql) per contract type; None: does not convert
+TRY_CASTS: dict[str, list[tuple[str, object]]] = {
+    "integer": [("12", 12), ("12.0", 12), (" -7 ", -7), ("12.5", None), ("abc", None), ("99999999999", None)],
+    "double": [("12.5", 12.5), ("1e3", 1000.0), ("abc", None), ("NaN", None)],
+    "boolean": [("true", True), ("0", False), ("maybe", None)],
+    "date": [("2024-02-29", dt.date(2024, 2, 29)), ("2023-02-29", None), ("2024-13-01", None), ("x", None)],
+    "timestamp": [
+        ("2024-03-01T10:00:00+02:00", dt.datetime(2024, 3, 1, 8, 0)),
+        ("2024-03-01 10:00:00", dt.datetime(2024, 3, 1, 10, 0)),
+        ("2024-03-01T10:00:00Z", dt.datetime(2024, 3, 1, 10, 0)),
+        ("2024-02-30 10:00:00", None),
+        ("2024-03-01T25:00:00", None),
+        ("abc", None),
+    ],
+}
+
+
+def test_try_cast_to_on_postgres(cluster: Cluster) -> None:
+    """PostgreSQL has no try_cast: the guarded casts give null for what does not convert (no
+    error), and a session time zone far from UTC changes nothing."""
+    conn = cluster.superuser()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("set timezone = 'Pacific/Auckland'")
+            for contract_type, cases in TRY_CASTS.items():
+                sql = postgres_try_cast("v", contract_type).replace("%", "%%")  # psycopg2 placeholders
+                for text, expected in cases:
+                    cur.execute(f"select {sql} from (values (%s)) as t (v)", (text,))
+                    assert cur.fetchone()[0] == expected, f"{contract_type} {text!r}"
+    finally:
+        conn.close()
+
+
 # ---------------------------------------------------------------------------- data and builds
 
 
@@ -218,8 +261,10 @@ def builds(loaded: LoadRuns, pg_env: dict[str, str], work_dir: Path, raw_dir: Pa
     started = time.monotonic()
     # PostgreSQL: everything (seeds, models, data and unit tests). DuckDB is only the reference for
     # the comparison (its own tests run elsewhere): seeds and models up to kpi_metrics.
-    pg = start_build(work_dir, "postgres", target_env(raw_dir, CSKPI_TARGET="postgres", CSKPI_THREADS="6", **pg_env))
-    duck_env = target_env(raw_dir, CSKPI_TARGET="duckdb", CSKPI_DUCKDB_PATH=str(duck_path))
+    # A custom PII salt (not the demo's), given to PostgreSQL through PGOPTIONS (target_env).
+    pg_build_env = target_env(raw_dir, CSKPI_TARGET="postgres", CSKPI_THREADS="6", CSKPI_PII_SALT=SERVER_SALT, **pg_env)
+    pg = start_build(work_dir, "postgres", pg_build_env)
+    duck_env = target_env(raw_dir, CSKPI_TARGET="duckdb", CSKPI_DUCKDB_PATH=str(duck_path), CSKPI_PII_SALT=SERVER_SALT)
     duck = start_build(work_dir, "duckdb", duck_env, *DUCKDB_REFERENCE)
     pg_build = finish_build(work_dir, "postgres", pg, started, STEP_TIMEOUT)
     duck_build = finish_build(work_dir, "duckdb", duck, started, STEP_TIMEOUT)
@@ -304,6 +349,20 @@ def test_kpi_metrics_match_duckdb(builds: Builds, cluster: Cluster):
     assert_server_matches_duckdb(builds.duckdb_path, pg_cols, pg, "postgres")
 
 
+def test_pii_hashes_match_duckdb_and_the_salt_stays_out_of_target(builds: Builds, cluster: Cluster, work_dir: Path):
+    """The salt reaches PostgreSQL as a session setting: same hashes as DuckDB, no trace in dbt's files."""
+    if not builds.postgres.built("model.cskpi.stg_workforce__agents"):
+        pytest.fail("stg_workforce__agents was not built on postgres")
+    query = f"select {', '.join(AGENT_HASHES)} from "
+    pg = sorted(cluster.query(query + f"{SCHEMA}.stg_workforce__agents"))
+    con = duckdb.connect(str(builds.duckdb_path), read_only=True)
+    duck = sorted(con.execute(query + "stg_workforce__agents").fetchall())
+    con.close()
+    assert pg and pg == duck
+    files = [p for name in ("target_postgres", "logs_postgres") for p in (work_dir / name).rglob("*") if p.is_file()]
+    assert files and [str(p) for p in files if SERVER_SALT.encode() in p.read_bytes()] == []
+
+
 def test_incremental_rerun_on_postgres_is_idempotent(
     builds: Builds, cluster: Cluster, pg_env: dict[str, str], work_dir: Path, raw_dir: Path
 ):
@@ -311,7 +370,7 @@ def test_incremental_rerun_on_postgres_is_idempotent(
     if not builds.postgres.built("model.cskpi.kpi_metrics"):
         pytest.fail("kpi_metrics was not built on postgres")
     cols, before = _pg_kpi_metrics(cluster)
-    env = target_env(raw_dir, CSKPI_TARGET="postgres", CSKPI_THREADS="6", **pg_env)
+    env = target_env(raw_dir, CSKPI_TARGET="postgres", CSKPI_THREADS="6", CSKPI_PII_SALT=SERVER_SALT, **pg_env)
     # Same target path as the first build: dbt reuses its partial parse (saves a full parse).
     proc = start_build(work_dir, "postgres", env, "--select", "+kpi_metrics", "--resource-type", "model")
     rerun = finish_build(work_dir, "postgres", proc, time.monotonic(), STEP_TIMEOUT)

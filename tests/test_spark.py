@@ -27,7 +27,15 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from fixtures.builds import DUCKDB_REFERENCE, Build, finish_build, start_build, target_env
+from fixtures.builds import (
+    AGENT_HASHES,
+    DUCKDB_REFERENCE,
+    SERVER_SALT,
+    Build,
+    finish_build,
+    start_build,
+    target_env,
+)
 from fixtures.compare import assert_server_matches_duckdb, keyed
 from fixtures.landing import REFERENCE_SAMPLE, write_reference
 
@@ -92,11 +100,12 @@ def _worker(work_dir: Path, raw_dir: Path) -> int:
     (work_dir / "timings.json").write_text(json.dumps(timings))
     if result.exception is not None:
         print(f"dbt build raised: {result.exception!r}", file=sys.stderr)
-    # kpi_metrics as one parquet folder, read by the test with DuckDB (no second JVM).
-    if spark.catalog.tableExists(f"{SCHEMA}.kpi_metrics"):
-        spark.table(f"{SCHEMA}.kpi_metrics").coalesce(1).write.mode("overwrite").parquet(
-            str(work_dir / "kpi_metrics_spark")
-        )
+    # kpi_metrics and the hashed agents as parquet folders, read by the tests with DuckDB (no second JVM).
+    for table, columns in (("kpi_metrics", ["*"]), ("stg_workforce__agents", list(AGENT_HASHES))):
+        if spark.catalog.tableExists(f"{SCHEMA}.{table}"):
+            spark.table(f"{SCHEMA}.{table}").select(*columns).coalesce(1).write.mode("overwrite").parquet(
+                str(work_dir / f"{table}_spark")
+            )
     return 0 if result.success else 1
 
 
@@ -137,7 +146,10 @@ class Builds:
 def builds(work_dir: Path, raw_dir: Path) -> Builds:
     duck_path = work_dir / "warehouse.duckdb"
     started = time.monotonic()
-    spark_env = target_env(raw_dir, CSKPI_TARGET="spark", CSKPI_SPARK_DIR=str(work_dir / "spark"))
+    # a custom PII salt (not the demo's): the hashes must still equal DuckDB's
+    spark_env = target_env(
+        raw_dir, CSKPI_TARGET="spark", CSKPI_SPARK_DIR=str(work_dir / "spark"), CSKPI_PII_SALT=SERVER_SALT
+    )
     with (work_dir / "spark.out").open("w") as out:
         spark = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), str(work_dir), str(raw_dir)],
@@ -147,7 +159,9 @@ def builds(work_dir: Path, raw_dir: Path) -> Builds:
             stderr=subprocess.STDOUT,
             text=True,
         )
-    duck_env = target_env(raw_dir, CSKPI_TARGET="duckdb", CSKPI_DUCKDB_PATH=str(duck_path), CSKPI_THREADS="2")
+    duck_env = target_env(
+        raw_dir, CSKPI_TARGET="duckdb", CSKPI_DUCKDB_PATH=str(duck_path), CSKPI_THREADS="2", CSKPI_PII_SALT=SERVER_SALT
+    )
     duck = start_build(work_dir, "duckdb", duck_env, *DUCKDB_REFERENCE)
     duck_build = finish_build(work_dir, "duckdb", duck, started, STEP_TIMEOUT)
     spark_build = finish_build(work_dir, "spark", spark, started, STEP_TIMEOUT)
@@ -216,6 +230,20 @@ def test_kpi_metrics_match_duckdb(builds: Builds, work_dir: Path):
     spark = keyed(spark_cols, cursor.fetchall())
     con.close()
     assert_server_matches_duckdb(builds.duckdb_path, spark_cols, spark, "spark")
+
+
+def test_pii_hashes_match_duckdb_and_the_salt_stays_out_of_target(builds: Builds, work_dir: Path):
+    assert builds.duckdb.returncode == 0, "dbt on DuckDB failed:\n" + builds.duckdb.log[-4000:]
+    exported = work_dir / "stg_workforce__agents_spark"
+    assert exported.is_dir(), "stg_workforce__agents was not built on Spark; see test_dbt_build_passes_on_spark"
+    query = f"select {', '.join(AGENT_HASHES)} from "
+    spark = sorted(duckdb.connect().execute(query + f"read_parquet('{exported}/*.parquet')").fetchall())
+    con = duckdb.connect(str(builds.duckdb_path), read_only=True)
+    duck = sorted(con.execute(query + "stg_workforce__agents").fetchall())
+    con.close()
+    assert spark and spark == duck
+    files = [p for name in ("target_spark", "logs_spark") for p in (work_dir / name).rglob("*") if p.is_file()]
+    assert files and [str(p) for p in files if SERVER_SALT.encode() in p.read_bytes()] == []
 
 
 if __name__ == "__main__":  # the Spark worker: python tests/test_spark.py WORK_DIR RAW_DIR

@@ -379,7 +379,24 @@ def test_every_bad_row_is_quarantined_with_its_reason(built: duckdb.DuckDBPyConn
 def test_quarantine_models_have_interface_columns(built: duckdb.DuckDBPyConnection) -> None:
     for rel in _relations(built, "qrt_"):
         cols = [r[0] for r in built.execute(f"describe {rel}").fetchall()]
-        assert cols == ["source_table", "row_key", "reason", "loaded_at", "raw_row"], rel
+        assert cols == ["source_table", "row_key", "reason", "detail", "loaded_at", "raw_row"], rel
+
+
+def test_quarantine_detail_names_table_key_and_column(built: duckdb.DuckDBPyConnection) -> None:
+    details = dict(
+        built.execute(
+            f"select source_table || '|' || coalesce(row_key, ''), detail from {_rel(built, 'fct_quarantined_rows')}"
+        ).fetchall()
+    )
+    assert details["telephony/calls|C2"] == "telephony/calls row C2: talk_seconds < 0"
+    assert details["helpdesk/tickets|T6"] == "helpdesk/tickets row T6: channel is not one of its accepted values"
+    assert details["helpdesk/tickets|"] == "helpdesk/tickets row <null key>: ticket_id is null"
+    assert details["helpdesk/ticket_events|E2"] == (
+        "helpdesk/ticket_events row E2: ticket_id has no accepted row in stg_helpdesk__tickets"
+    )
+    assert details["helpdesk/tickets|T5"] == (
+        "helpdesk/tickets row T5: created_at is more than future_tolerance_minutes after _loaded_at"
+    )
 
 
 def test_late_update_wins(built: duckdb.DuckDBPyConnection) -> None:

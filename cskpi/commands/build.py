@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cskpi import targets
+from cskpi import pii, targets
 from cskpi.dbt_args import dbt_build_args, parse_vars
 from cskpi.dbtrun import Progress, run_dbt
 from cskpi.partial import describe_absent
@@ -14,6 +14,7 @@ from cskpi.partial import describe_absent
 def _run(args: argparse.Namespace) -> int:
     try:
         dbt_args = dbt_build_args(select=args.select, full_refresh=args.full_refresh, vars=parse_vars(args.vars))
+        pii.check_salt()
     except ValueError as exc:
         print(f"cskpi build: {exc}", file=sys.stderr)
         return 2

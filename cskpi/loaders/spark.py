@@ -26,9 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
+
 from cskpi import paths
 from cskpi.contract import TABLES, Table
-from cskpi.loaders.landing import LandingError, LandingTable, find_loadable_tables
+from cskpi.loaders.landing import LandingError, LandingTable, csv_scan_sql, find_loadable_tables
+from cskpi.pii import DEMO_SALT, SALT_ENV
 
 if TYPE_CHECKING:  # pyspark is optional (extra "spark")
     from pyspark.sql import DataFrame, SparkSession
@@ -66,6 +69,8 @@ def spark_conf(env: Mapping[str, str] | None = None) -> dict[str, str]:
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={state} -Duser.timezone=UTC",
         "spark.ui.enabled": "false",
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
+        # read by hash_pii as ${spark.cskpi.pii_salt} (cskpi/pii.py)
+        "spark.cskpi.pii_salt": env.get(SALT_ENV) or DEMO_SALT,
     }
 
 
@@ -108,6 +113,10 @@ def _read(spark: SparkSession, landing: LandingTable) -> DataFrame:
 def _typed(spark: SparkSession, landing: LandingTable) -> DataFrame:
     from pyspark.sql.utils import AnalysisException
 
+    if landing.file_format == "csv":
+        # Spark's CSV reader nulls out what it cannot parse: check the files first (LandingError)
+        with duckdb.connect() as con:
+            csv_scan_sql(con, landing)
     try:
         df = _read(spark, landing)
     except AnalysisException as exc:

@@ -10,6 +10,9 @@
 -#}
 {% test contacts_jump_within_factor(model, kpi_codes, factor, min_contacts, lag_days=7) %}
 
+{#- the yml passes the vars: checked here, the cast below would turn a bad value into 0 -#}
+{%- do check_var('contact_jump_factor', factor) %}
+{%- do check_var('contact_jump_min_contacts', min_contacts) %}
 {%- set factor = factor | float %}
 {%- set min_contacts = min_contacts | float %}
 

@@ -7,6 +7,9 @@
 -#}
 {% test quarantine_rate_within_threshold(model, quarantined, threshold, min_rows, sample_size=5) %}
 
+{#- the yml passes the vars: checked here, the cast below would turn a bad value into 0 -#}
+{%- do check_var('quarantine_rate_threshold', threshold) %}
+{%- do check_var('quarantine_min_rows', min_rows) %}
 {%- set threshold = threshold | float %}
 {%- set min_rows = min_rows | int %}
 

@@ -2,7 +2,8 @@
     Incremental refresh of the large facts (tickets, ticket events, calls, contacts).
 
     Every incremental model keeps `loaded_at` (the raw `_loaded_at` of the newest input row).
-    Watermark: max(loaded_at) already in the target ({{ this }}); the run re-processes every key
+    Watermark: max(loaded_at) of the accepted rows already in the target ({{ this }}; a base_*
+    model's quarantined rows do not count, so a far-future _loaded_at cannot move it); the run re-processes every key
     touched by raw rows with _loaded_at >= watermark - var('lookback_days') (default 3), so rows
     that land late (with an older _loaded_at) and updates are picked up, and re-running a night
     recomputes the same keys to the same rows (idempotent).
@@ -30,7 +31,7 @@
 
 {#- lookback_days(): days before the watermark that every run re-reads (late rows, updates). -#}
 {% macro lookback_days() -%}
-    {{ return(var('lookback_days', 3) | int) }}
+    {{ return(checked_var('lookback_days', 3) | int) }}
 {%- endmacro %}
 
 {#-
@@ -50,7 +51,13 @@
             ~ "run the build once with --full-refresh"
         ) }}
     {%- endif -%}
-    {%- set result = run_query('select max(' ~ column ~ ') from ' ~ this) -%}
+    {#-
+        Accepted rows only where the model validates (base_* models): a quarantined row (e.g. a
+        _loaded_at in 2300, out_of_range_timestamp) must not move the watermark, or every later
+        night's rows would fall below it.
+    -#}
+    {%- set accepted = ' where quarantine_reason is null' if 'quarantine_reason' in existing else '' -%}
+    {%- set result = run_query('select max(' ~ column ~ ') from ' ~ this ~ accepted) -%}
     {%- set value = result.columns[0].values()[0] -%}
     {%- if value is none -%}
         {%- set cutoff = modules.datetime.datetime(1900, 1, 1) -%}
@@ -65,7 +72,7 @@
 
 {#- raw_loaded_since(cutoff): raw row with _loaded_at at or after the cutoff. -#}
 {% macro raw_loaded_since(cutoff) -%}
-    {{ dbt.safe_cast('_loaded_at', dbt.type_timestamp()) }} >= {{ cutoff }}
+    {{ try_cast_to('_loaded_at', 'timestamp') }} >= {{ cutoff }}
 {%- endmacro %}
 
 {#-

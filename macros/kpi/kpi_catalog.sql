@@ -9,7 +9,7 @@
     cskpi/kpis.py resolves the same block the same way for Python.
 -#}
 {% macro kpi_catalog() -%}
-    {%- set catalogue = var('kpi_catalogue') -%}
+    {%- set catalogue = checked_var('kpi_catalogue') -%}
     {%- set resolved = [] -%}
     {%- for kpi in catalogue.kpis -%}
         {%- set unit = catalogue.units[kpi.unit] -%}

@@ -22,7 +22,7 @@
 -#}
 
 {% macro analyst_role() -%}
-    {{ return(var('analyst_role', 'analyst')) }}
+    {{ return(checked_var('analyst_role', 'analyst')) }}
 {%- endmacro %}
 
 {#- True for relations analysts may read (SELECT): the marts and KPI tables. -#}

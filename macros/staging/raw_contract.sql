@@ -7,7 +7,7 @@
 -#}
 {% macro raw_contract() -%}
 {{ return({
-    'reasons': ['null_key', 'unknown_market', 'negative_duration', 'end_before_start', 'score_out_of_range', 'orphan_reference', 'future_timestamp', 'invalid_value'],
+    'reasons': ['malformed_line', 'missing_column', 'null_key', 'unknown_market', 'negative_duration', 'end_before_start', 'score_out_of_range', 'orphan_reference', 'future_timestamp', 'out_of_range_timestamp', 'invalid_value'],
     'markets_seed': 'stg_reference__markets',
     'tables': {
         'helpdesk/tickets': {

@@ -14,7 +14,22 @@
     {%- if execute and not raw_table_present(system, table) -%}
         {{ return(raw_empty_relation(system, table)) }}
     {%- endif -%}
+    {%- if execute and csv_landing_active() -%}
+        {#- CSV landing files are parsed against the contract (macros/staging/csv_landing.sql) -#}
+        {{ return(csv_landing_relation(system, table)) }}
+    {%- endif -%}
     {{ return(relation) }}
+{%- endmacro %}
+
+{#-
+    raw_row_count(system, table): SQL for the number of raw rows of system/table, for the
+    reconciliation. CSV landing files are counted from their lines, not by the parser.
+-#}
+{% macro raw_row_count(system, table) -%}
+    {%- if execute and csv_landing_active() and raw_table_present(system, table) -%}
+        {{ return(csv_landing_row_count(system, table)) }}
+    {%- endif -%}
+    {{ return('(select count(*) from ' ~ raw_source(system, table) ~ ')') }}
 {%- endmacro %}
 
 {#- raw_empty_relation(system, table): zero rows with every contract column in its contract type. -#}
@@ -43,12 +58,13 @@
 
 {#- raw_landing_glob(node): the files DuckDB reads for a source (the format of var raw_format). -#}
 {% macro raw_landing_glob(node) -%}
-    {%- set ext = 'csv' if var('raw_format', 'parquet') == 'csv' else 'parquet' -%}
+    {%- set ext = 'csv' if checked_var('raw_format', 'parquet') == 'csv' else 'parquet' -%}
     {{ return(env_var('CSKPI_RAW_DIR', 'data/raw') ~ '/' ~ node.source_name ~ '/' ~ node.name ~ '/*.' ~ ext) }}
 {%- endmacro %}
 
 {% macro duckdb__raw_node_present(node) -%}
-    {%- set n_files = run_query("select count(*) from glob('" ~ raw_landing_glob(node) ~ "')").columns[0].values()[0] -%}
+    {%- set pattern = raw_landing_glob(node) | replace("'", "''") -%}
+    {%- set n_files = run_query("select count(*) from glob('" ~ pattern ~ "')").columns[0].values()[0] -%}
     {{ return(n_files > 0) }}
 {%- endmacro %}
 

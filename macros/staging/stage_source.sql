@@ -32,9 +32,9 @@
     {{ return(types[contract_type] | trim) }}
 {%- endmacro %}
 
-{#- staging_cast(column): the raw column safely cast to its contract type. -#}
+{#- staging_cast(column): the raw column cast to its contract type; null when it does not convert (try_cast_to). -#}
 {% macro staging_cast(column) -%}
-    {{ return(dbt.safe_cast(column.name, staging_type(column.type)) | trim) }}
+    {{ return(try_cast_to(column.name, column.type) | trim) }}
 {%- endmacro %}
 
 {#- staging_value(column): the staged value of a raw column: hashed when PII, else cast. -#}
@@ -43,55 +43,98 @@
 {%- endmacro %}
 
 {#-
-    staging_rules(t): [[reason, [condition, ...]], ...] for the validated CTE, in the priority
-    order of the contract's reasons; a row gets the first reason one of whose conditions holds.
-    Conditions read the typed columns (and the known_/accepted_ columns of the lookups).
+    staging_rules(t): [[reason, [[condition, detail], ...]], ...] for the validated CTE, in the
+    priority order of the contract's reasons; a row gets the first reason one of whose
+    conditions holds, and the detail (a SQL text expression naming the column) of that
+    condition. Conditions read the typed columns (and the known_/accepted_ columns of the lookups).
 -#}
-{% macro staging_rules(t) -%}
+{% macro staging_rules(t, landing=false) -%}
     {%- set when = {} -%}
     {%- for reason in raw_contract()['reasons'] -%}{%- do when.update({reason: []}) -%}{%- endfor -%}
+    {%- if landing -%}
+        {#- CSV landing problems (macros/staging/csv_landing.sql) -#}
+        {%- do when['malformed_line'].append([
+            "landing_problem = 'malformed_line'",
+            quoted_detail('the CSV line does not parse against the header (file and line in raw_row)'),
+        ]) -%}
+        {%- do when['missing_column'].append([
+            "landing_problem = 'missing_column'",
+            quoted_detail('the CSV file header lacks a contract column (file and columns in raw_row)'),
+        ]) -%}
+    {%- endif -%}
     {%- for column in t.primary_key -%}
-        {%- do when['null_key'].append(column ~ ' is null') -%}
+        {%- do when['null_key'].append([column ~ ' is null', quoted_detail(column ~ ' is null')]) -%}
     {%- endfor -%}
     {%- if t.market_column -%}
-        {%- do when['unknown_market'].extend([t.market_column ~ ' is null', 'known_market_code is null']) -%}
+        {%- set market = t.market_column -%}
+        {%- do when['unknown_market'].extend([
+            [market ~ ' is null', quoted_detail(market ~ ' is null')],
+            ['known_market_code is null', quoted_detail(market ~ ' is not a market_code of stg_reference__markets')],
+        ]) -%}
     {%- endif -%}
     {%- for rule in t.ranges -%}
         {%- for column in rule.columns -%}
             {%- if rule.minimum is not none -%}
-                {%- do when[rule.reason].append(column ~ ' < ' ~ rule.minimum) -%}
+                {%- set condition = column ~ ' < ' ~ rule.minimum -%}
+                {%- do when[rule.reason].append([condition, quoted_detail(condition)]) -%}
             {%- endif -%}
             {%- if rule.maximum is not none -%}
-                {%- do when[rule.reason].append(column ~ ' > ' ~ rule.maximum) -%}
+                {%- set condition = column ~ ' > ' ~ rule.maximum -%}
+                {%- do when[rule.reason].append([condition, quoted_detail(condition)]) -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endfor -%}
     {%- for pair in t.ordered -%}
-        {%- do when['end_before_start'].append(pair.end ~ ' < ' ~ pair.start) -%}
+        {%- set condition = pair.end ~ ' < ' ~ pair.start -%}
+        {%- do when['end_before_start'].append([condition, quoted_detail(condition)]) -%}
     {%- endfor -%}
     {%- for reference in t.references if not reference.inferred -%}
         {%- set accepted = 'accepted_' ~ reference.column -%}
+        {%- set orphan = quoted_detail(reference.column ~ ' has no accepted row in ' ~ reference.model) -%}
         {%- if reference.required -%}
-            {%- do when['orphan_reference'].extend([reference.column ~ ' is null', accepted ~ ' is null']) -%}
+            {%- do when['orphan_reference'].extend([
+                [reference.column ~ ' is null', quoted_detail(reference.column ~ ' is null (required)')],
+                [accepted ~ ' is null', orphan],
+            ]) -%}
         {%- else -%}
             {%- do when['orphan_reference'].append(
-                '(' ~ reference.column ~ ' is not null and ' ~ accepted ~ ' is null)'
+                ['(' ~ reference.column ~ ' is not null and ' ~ accepted ~ ' is null)', orphan]
             ) -%}
         {%- endif -%}
     {%- endfor -%}
     {%- for column in t.columns | selectattr('future') -%}
-        {%- do when['future_timestamp'].append(is_future(column.name)) -%}
+        {%- do when['future_timestamp'].append([
+            is_future(column.name),
+            quoted_detail(column.name ~ ' is more than future_tolerance_minutes after _loaded_at'),
+        ]) -%}
     {%- endfor -%}
-    {%- do when['invalid_value'].extend(['has_invalid_type', 'loaded_at is null']) -%}
+    {%- for column in t.columns if column.type == 'timestamp' -%}
+        {%- do when['out_of_range_timestamp'].extend([
+            [before_earliest(column.staged_name),
+                quoted_detail(column.name ~ ' is before earliest_timestamp ' ~ earliest_timestamp())],
+            [after_now(column.staged_name),
+                quoted_detail(column.name ~ ' is more than future_tolerance_minutes after the current time')],
+        ]) -%}
+    {%- endfor -%}
+    {%- do when['invalid_value'].extend([
+        ['invalid_type_detail is not null', 'invalid_type_detail'],
+        ['loaded_at is null', quoted_detail('_loaded_at is null')],
+    ]) -%}
     {%- for column in t.columns | selectattr('accepted_values') -%}
-        {%- do when['invalid_value'].append(not_accepted(column.staged_name, column.accepted_values)) -%}
+        {%- do when['invalid_value'].append([
+            not_accepted(column.staged_name, column.accepted_values),
+            quoted_detail(column.name ~ ' is not one of its accepted values'),
+        ]) -%}
     {%- endfor -%}
     {%- for group in t.exactly_one -%}
+        {%- set detail = quoted_detail('exactly one of ' ~ group | join(', ') ~ ' must be set') -%}
         {#- none set, or two set -#}
-        {%- do when['invalid_value'].append('(' ~ group | join(' is null and ') ~ ' is null)') -%}
+        {%- do when['invalid_value'].append(['(' ~ group | join(' is null and ') ~ ' is null)', detail]) -%}
         {%- for first in group -%}
             {%- for second in group[loop.index:] -%}
-                {%- do when['invalid_value'].append('(' ~ first ~ ' is not null and ' ~ second ~ ' is not null)') -%}
+                {%- do when['invalid_value'].append(
+                    ['(' ~ first ~ ' is not null and ' ~ second ~ ' is not null)', detail]
+                ) -%}
             {%- endfor -%}
         {%- endfor -%}
     {%- endfor -%}
@@ -108,17 +151,26 @@
     source-adapter model that delivers the contract's columns), filtered by the optional
     `where` predicate (incremental runs), with
       - every contract column cast to its type, PII columns as <column>_hash, loaded_at;
-      - has_invalid_type (a non-varchar value that does not cast) and raw_row (JSON, PII hashed);
+      - invalid_type_detail (the first non-varchar value that does not convert) and raw_row (JSON, PII hashed);
       - row_key and version_rank (1 = the winning version of the key, see version_order);
-      - quarantine_reason (first failing rule, null when valid) and is_duplicate.
+      - quarantine_reason (first failing rule, null when valid), quarantine_detail (the table, row key
+        and column of that rule, e.g. "telephony/calls row C1: talk_seconds is not a valid integer")
+        and is_duplicate.
 -#}
 {% macro stage_source(system, table, input_relation, where=none) -%}
 {%- set t = staging_table(system, table) -%}
+{%- set landing = csv_landing_parsed(input_relation) -%}
 {%- set raw_row = {} -%}
 {%- for column in t.columns -%}
     {#- the raw values (PII hashed), so a quarantined row shows what arrived -#}
     {%- do raw_row.update({column.staged_name: hash_pii(column.name)} if column.pii else {column.name: column.name}) -%}
 {%- endfor -%}
+{%- if landing -%}
+    {#- where the row came from (last, so version ties still order by the values) -#}
+    {%- do raw_row.update({
+        '_landing_file': '_landing_file', '_landing_line': '_landing_line', '_landing_problem': '_landing_detail'
+    }) -%}
+{%- endif -%}
 with
 
 source as (
@@ -152,11 +204,16 @@ typed as (
         {%- for column in t.columns %}
         {{ staging_value(column) }} as {{ column.staged_name }},
         {%- endfor %}
-        (
+        -- the first column whose raw value does not convert to its contract type
+        case
             {%- for column in t.columns | selectattr('cast_checked') %}
-            {{ 'or ' if not loop.first }}{{ cast_failed(column.name, staging_cast(column)) }}
+            when {{ cast_failed(column.name, staging_cast(column)) }}
+                then {{ quoted_detail(column.name ~ ' is not a valid ' ~ column.type) }}
             {%- endfor %}
-        ) as has_invalid_type,
+        end as invalid_type_detail,
+        {%- if landing %}
+        _landing_problem as landing_problem,
+        {%- endif %}
         {{ row_to_json(raw_row) }} as raw_row
     from source
 
@@ -176,15 +233,24 @@ validated as (
 
     select
         *,
+        {%- set rules = staging_rules(t, landing) %}
         case
-            {%- for reason, conditions in staging_rules(t) %}
+            {%- for reason, conditions in rules %}
             when
-                {%- for condition in conditions %}
+                {%- for condition, detail in conditions %}
                 {{ 'or ' if not loop.first }}{{ condition }}
                 {%- endfor %}
                 then '{{ reason }}'
             {%- endfor %}
-        end as quarantine_reason
+        end as quarantine_reason,
+        -- the detail of the first condition that holds: the same order as quarantine_reason
+        case
+            {%- for reason, conditions in rules %}
+            {%- for condition, detail in conditions %}
+            when {{ condition }} then {{ detail }}
+            {%- endfor %}
+            {%- endfor %}
+        end as quarantine_detail
     from ranked
     {%- if t.market_column %}
     left join markets on ranked.{{ t.market_column }} = markets.known_market_code
@@ -208,7 +274,9 @@ final as (
         {%- endfor %}
         raw_row,
         (row_key is not null and version_rank > 1) as is_duplicate,
-        quarantine_reason
+        quarantine_reason,
+        {{ dbt.concat(["'" ~ t.path ~ " row '", "coalesce(row_key, '<null key>')", "': '", 'quarantine_detail']) }}
+            as quarantine_detail
     from validated
 
 )
@@ -225,7 +293,8 @@ select * from final
 
 {#- quarantined_rows(system, table): the qrt model, invalid winning versions and every null-key row. -#}
 {% macro quarantined_rows(system, table) -%}
-    {%- set columns = ['source_table', 'row_key', 'quarantine_reason as reason', 'loaded_at', 'raw_row'] -%}
+    {%- set columns = ['source_table', 'row_key', 'quarantine_reason as reason', 'quarantine_detail as detail',
+        'loaded_at', 'raw_row'] -%}
     {%- set t = staging_table(system, table) -%}
     {{ return(winning_rows(t.base_model, 'quarantined', columns, 'quarantine_reason is not null')) }}
 {%- endmacro %}

@@ -34,6 +34,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from cskpi import pii
 from cskpi.dbt_args import dbt_build_args, parse_vars
 from cskpi.lock import WarehouseLockBusy, warehouse_held_message
 from cskpi.partial import ABSENT_PREFIX, describe_absent, parse_absent
@@ -184,7 +185,12 @@ def cskpi_dbt_assets(
     warehouse: WarehouseResource,
     config: DbtBuildConfig,
 ) -> Iterator[Any]:
-    args = dbt_build_args(full_refresh=config.full_refresh, vars=parse_vars(config.vars_json))
+    try:
+        # the same checks as cskpi build / cskpi run, for runs launched from the UI or a schedule
+        args = dbt_build_args(full_refresh=config.full_refresh, vars=parse_vars(config.vars_json))
+        pii.check_salt()
+    except ValueError as exc:
+        raise Failure(description=str(exc), allow_retries=False) from None
     context.log.info(f"dbt {' '.join(args)} -> {warehouse.describe()}")
     started = time.monotonic()
     # Re-entrant: under `cskpi run` the CLI already holds it; elsewhere this is the guard.

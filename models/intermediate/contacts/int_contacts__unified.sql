@@ -113,7 +113,7 @@ later_contacts as (
             this_contact.customer_id = next_contact.customer_id
             and this_contact.contact_at_utc < next_contact.contact_at_utc
             and next_contact.contact_at_utc
-            <= {{ dbt.dateadd('day', var('fcr_window_days'), 'this_contact.contact_at_utc') }}
+            <= {{ dbt.dateadd('day', checked_var('fcr_window_days'), 'this_contact.contact_at_utc') }}
     where this_contact.customer_id is not null
     group by this_contact.contact_id
 

@@ -4,7 +4,7 @@
 -- churn_inactivity_days) expires inside the month without a new order.
 -- Dates are local order dates; the market is the customer's market.
 
-{%- set inactivity_days = var('churn_inactivity_days') %}
+{%- set inactivity_days = checked_var('churn_inactivity_days') %}
 
 with
 

@@ -41,7 +41,7 @@ periods as (
     from signals
     where
         signal_code = 'contacts'
-        and signal_value >= {{ var('diagnostics_min_contacts', 50) }}
+        and signal_value >= {{ checked_var('diagnostics_min_contacts', 50) }}
 
 ),
 

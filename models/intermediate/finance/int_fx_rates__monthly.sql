@@ -23,7 +23,7 @@ last_published as (
 
 carry_offsets as (
 
-    {%- for months_ahead in range(1, var('fx_carry_forward_months', 3) | int + 1) %}
+    {%- for months_ahead in range(1, checked_var('fx_carry_forward_months', 3) | int + 1) %}
     select {{ months_ahead }} as months_ahead
     {{- ' union all' if not loop.last }}
     {%- else %}

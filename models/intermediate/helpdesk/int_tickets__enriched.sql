@@ -12,7 +12,7 @@
     post_hook="{{ incremental_delete_missing('ticket_id', ref('stg_helpdesk__tickets')) }}"
 ) }}
 
-{%- set thresholds = var('ticket_first_reply_seconds') %}
+{%- set thresholds = checked_var('ticket_first_reply_seconds') %}
 {%- set cutoff = incremental_cutoff() %}
 {%- set changed_tickets = changed_ticket_ids(
     cutoff, ref('base_helpdesk__tickets'), ref('base_helpdesk__ticket_events'), ref('base_shop__customers')
@@ -220,10 +220,59 @@ durations as (
 
 ),
 
-final as (
+business_instants as (
 
     select
         ticket_id,
+        market_code,
+        channel,
+        'created' as instant_type,
+        created_at as instant_at
+    from durations
+    union all
+    select
+        ticket_id,
+        market_code,
+        channel,
+        'first_reply' as instant_type,
+        first_public_reply_at as instant_at
+    from durations
+    where first_response_seconds is not null
+    union all
+    select
+        ticket_id,
+        market_code,
+        channel,
+        'solved' as instant_type,
+        solved_at as instant_at
+    from durations
+    where resolution_seconds is not null
+
+),
+
+business_positions as (
+
+    {{ business_positions('business_instants', ['ticket_id', 'instant_type']) }}
+
+),
+
+business_durations as (
+
+    select
+        ticket_id,
+        max(case when instant_type = 'first_reply' then business_position end)
+        - max(case when instant_type = 'created' then business_position end) as first_reply_business_seconds,
+        max(case when instant_type = 'solved' then business_position end)
+        - max(case when instant_type = 'created' then business_position end) as resolution_business_seconds
+    from business_positions
+    group by ticket_id
+
+),
+
+final as (
+
+    select
+        durations.ticket_id,
         market_code,
         channel,
         customer_id,
@@ -239,10 +288,12 @@ final as (
         cast(created_at_local as date) as created_date_local,
         first_public_reply_at,
         first_response_seconds,
+        business_durations.first_reply_business_seconds,
         solved_at,
         solved_at_local,
         cast(solved_at_local as date) as solved_date_local,
         resolution_seconds,
+        business_durations.resolution_business_seconds,
         public_agent_reply_count,
         coalesce(public_agent_reply_count > 0, false) as is_handled,
         coalesce(status in ('solved', 'closed'), false) as is_resolved,
@@ -262,8 +313,10 @@ final as (
             first_response_seconds is not null
             and first_response_seconds <= first_reply_threshold_seconds, false
         ) as is_first_reply_within_threshold,
-        loaded_at
+        durations.loaded_at
     from durations
+    left join business_durations
+        on durations.ticket_id = business_durations.ticket_id
 
 )
 

@@ -151,7 +151,7 @@ final as (
         responded_at_local,
         cast(responded_at_local as date) as responded_date_local,
         case
-            when survey_type = 'csat' and score >= {{ var('csat_positive_min') }} then true
+            when survey_type = 'csat' and score >= {{ checked_var('csat_positive_min') }} then true
             when survey_type = 'csat' then false
         end as is_positive,
         case

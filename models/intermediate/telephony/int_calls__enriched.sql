@@ -1,5 +1,6 @@
 -- One row per call with the call flags of docs/kpis.md (offered, short abandon, incoming,
--- answered, service level, counted abandon, resolved) and local start time.
+-- answered, service level, counted abandon, resolved), local start time and whether the call
+-- started outside the market's business hours (int_business_time__*).
 -- Incremental: re-computes the calls with a raw version loaded since the watermark
 -- (max loaded_at) minus lookback_days; calls that left staging are deleted (post-hook).
 
@@ -75,7 +76,7 @@ abandon_flags as (
             when
                 is_offered
                 and outcome = 'abandoned'
-                and coalesce(queue_seconds, 0) < {{ var('short_abandon_seconds') }}
+                and coalesce(queue_seconds, 0) < {{ checked_var('short_abandon_seconds') }}
                 then true
             else false
         end as is_short_abandon
@@ -102,10 +103,27 @@ answer_flags as (
 
 ),
 
-final as (
+call_instants as (
 
     select
         call_id,
+        market_code,
+        'phone' as channel,
+        started_at as instant_at
+    from answer_flags
+
+),
+
+call_opening as (
+
+    {{ business_positions('call_instants', ['call_id']) }}
+
+),
+
+final as (
+
+    select
+        answer_flags.call_id,
         direction,
         market_code,
         'phone' as channel,
@@ -133,7 +151,7 @@ final as (
         case
             when
                 is_answered
-                and coalesce(queue_seconds, 0) <= {{ var('service_level_seconds') }}
+                and coalesce(queue_seconds, 0) <= {{ checked_var('service_level_seconds') }}
                 then true
             else false
         end as is_answered_within_threshold,
@@ -149,8 +167,14 @@ final as (
         + coalesce(after_call_work_seconds, 0) as agent_handle_seconds,
         coalesce(talk_seconds, 0)
         + coalesce(hold_seconds, 0) as talk_hold_seconds,
-        loaded_at
+        -- null when the market has no business hours (unknown, not "inside")
+        case
+            when call_opening.business_position is not null then not call_opening.is_open
+        end as is_outside_hours,
+        answer_flags.loaded_at
     from answer_flags
+    left join call_opening
+        on answer_flags.call_id = call_opening.call_id
 
 )
 

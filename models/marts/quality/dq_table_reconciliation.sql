@@ -1,5 +1,6 @@
 -- Row accounting per raw table (docs/contract.md): raw_rows = accepted_rows + quarantined_rows + duplicate_rows.
--- Each count comes from a different relation: raw from the source, duplicates from the base model,
+-- Each count comes from a different relation: raw from the source (CSV landing files: from their
+-- lines, macros/staging/csv_landing.sql), duplicates from the base model,
 -- quarantined from the qrt model, accepted from the stg model. Tables: every raw table of the contract;
 -- one absent from the landing folder / raw schema reads as empty (macros/staging/raw_source.sql): 0 = 0.
 
@@ -14,8 +15,7 @@ raw_counts as (
             '{{ path }}' as source_table,
             {{ (raw_table_present(path.split('/')[0], path.split('/')[1]) if execute else true) | string | lower }}
                 as is_present,
-            count(*) as raw_rows
-        from {{ raw_source(path.split('/')[0], path.split('/')[1]) }}
+            {{ raw_row_count(path.split('/')[0], path.split('/')[1]) }} as raw_rows
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 

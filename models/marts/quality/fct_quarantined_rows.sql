@@ -23,6 +23,7 @@ unioned as (
             source_table,
             row_key,
             reason,
+            detail,
             loaded_at,
             raw_row
         from {{ m }}
