@@ -34,6 +34,7 @@ EVENT_TYPES = (
     "escalation_resolved",
 )
 AUTHOR_TYPES = ("agent", "customer", "system")
+SLA_METRICS = ("first_reply", "next_reply", "resolution")
 CALL_DIRECTIONS = ("inbound", "outbound")
 CALL_OUTCOMES = ("answered", "abandoned", "ivr_completed", "callback_requested", "voicemail")
 CALL_DISPOSITIONS = ("resolved", "unresolved", "transferred", "escalated")
@@ -544,6 +545,25 @@ REFERENCE_TABLES: tuple[Table, ...] = (
                "closes the day."),
         ),
     ),
+    Table(
+        REFERENCE_SYSTEM, "sla_policies", ("market_code", "channel", "priority", "metric", "valid_from"),
+        "SLA targets per market, channel, priority and metric; extend and override seed `sla_policies` by key. "
+        "The most specific policy wins (a market over *, a channel over all, a priority over all), then the "
+        "latest valid_from on or before the ticket's local creation day.",
+        (
+            _c("market_code", "varchar", "Market the policy applies to, or * for every market.", nullable=False),
+            _c("channel", "varchar", "Ticket channel (email, chat, web_form, social), or all / empty for every "
+               "channel."),
+            _c("priority", "varchar", "Ticket priority at creation (low, normal, high, urgent), or all / empty."),
+            _c("metric", "varchar", "first_reply, next_reply or resolution.", nullable=False,
+               values=SLA_METRICS),
+            _c("target_minutes", "integer", "Target in minutes (greater than 0); business minutes when "
+               "business_hours.", nullable=False),
+            _c("business_hours", "boolean", "True: the clock runs in the market's business hours only; "
+               "false: calendar time.", nullable=False),
+            _c("valid_from", "date", "First local day of ticket creation the policy applies to.", nullable=False),
+        ),
+    ),
 )
 REFERENCE_BY_NAME: dict[str, Table] = {t.name: t for t in REFERENCE_TABLES}
 # The shipped default (dbt seed) behind each reference table.
@@ -553,4 +573,5 @@ REFERENCE_SEEDS: dict[str, str] = {
     "kpi_targets": "kpi_targets",
     "business_hours": "business_hours",
     "holidays": "public_holidays",
+    "sla_policies": "sla_policies",
 }

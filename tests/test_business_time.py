@@ -85,24 +85,8 @@ def test_calls_outside_hours_match_the_reference(built: Built, clocks: dict[str,
     assert 0 < outside < len(rows)
 
 
-def _engine(built: Built, spans: list[tuple[int, str, str, datetime, datetime]], work: Path) -> dict[int, int | None]:
-    """Business seconds of each span through the dbt macro, run by `dbt show --inline` on the warehouse."""
-    spans_csv = work / "spans.csv"
-    spans_csv.write_text(
-        "span_id,market_code,channel,start_at,end_at\n"
-        + "".join(f"{k},{m},{c},{a:%Y-%m-%d %H:%M:%S},{b:%Y-%m-%d %H:%M:%S}\n" for k, m, c, a, b in spans)
-    )
-    columns = "{'span_id': 'integer', 'market_code': 'varchar', 'channel': 'varchar', "
-    columns += "'start_at': 'timestamp', 'end_at': 'timestamp'}"
-    sql = (
-        f"with spans as (select * from read_csv('{spans_csv}', header = true, columns = {columns})), "
-        "instants as (select span_id, 'start' as side, market_code, channel, start_at as instant_at from spans "
-        "union all select span_id, 'end' as side, market_code, channel, end_at as instant_at from spans), "
-        "positions as ({{ business_positions('instants', ['span_id', 'side']) }}) "
-        "select span_id, max(case when side = 'end' then business_position end) "
-        "- max(case when side = 'start' then business_position end) as business_seconds "
-        "from positions group by span_id"
-    )
+def _show(built: Built, sql: str) -> list[dict]:
+    """The rows of ``sql`` (macros allowed), run by `dbt show --inline` on the warehouse."""
     result = subprocess.run(
         [str(BIN / "dbt"), "show", "--inline", sql, "--limit", "-1", "--output", "json", "--log-format", "json",
          "--target-path", str(built.target), "--log-path", str(built.logs)],
@@ -113,8 +97,56 @@ def _engine(built: Built, spans: list[tuple[int, str, str, datetime, datetime]],
         event = json.loads(line)
         preview = event.get("data", {}).get("preview")
         if preview:
-            return {int(r["span_id"]): r["business_seconds"] for r in json.loads(preview)}
+            return json.loads(preview)
     raise AssertionError(f"no preview in dbt show output:\n{result.stdout[-3000:]}")
+
+
+SPAN_COLUMNS = (
+    "{'span_id': 'integer', 'market_code': 'varchar', 'channel': 'varchar', "
+    "'start_at': 'timestamp', 'end_at': 'timestamp', 'target_seconds': 'integer'}"
+)
+
+
+def _write_spans(work: Path, spans: list[tuple[int, str, str, datetime, datetime, int]]) -> Path:
+    spans_csv = work / "spans.csv"
+    spans_csv.write_text(
+        "span_id,market_code,channel,start_at,end_at,target_seconds\n"
+        + "".join(f"{k},{m},{c},{a:%Y-%m-%d %H:%M:%S},{b:%Y-%m-%d %H:%M:%S},{t}\n" for k, m, c, a, b, t in spans)
+    )
+    return spans_csv
+
+
+def _engine(built: Built, spans: list[tuple[int, str, str, datetime, datetime]], work: Path) -> dict[int, int | None]:
+    """Business seconds of each span through the macro business_positions."""
+    spans_csv = _write_spans(work, [(*span, 0) for span in spans])
+    sql = (
+        f"with spans as (select * from read_csv('{spans_csv}', header = true, columns = {SPAN_COLUMNS})), "
+        "instants as (select span_id, 'start' as side, market_code, channel, start_at as instant_at from spans "
+        "union all select span_id, 'end' as side, market_code, channel, end_at as instant_at from spans), "
+        "positions as ({{ business_positions('instants', ['span_id', 'side']) }}) "
+        "select span_id, max(case when side = 'end' then business_position end) "
+        "- max(case when side = 'start' then business_position end) as business_seconds "
+        "from positions group by span_id"
+    )
+    return {int(r["span_id"]): r["business_seconds"] for r in _show(built, sql)}
+
+
+def _due(built: Built, starts: list[tuple[int, str, str, datetime, int]], work: Path) -> dict[int, datetime | None]:
+    """The instant each start's business clock has run target_seconds, through business_instants_at."""
+    spans_csv = _write_spans(work, [(k, m, c, a, a, t) for k, m, c, a, t in starts])
+    sql = (
+        f"with spans as (select * from read_csv('{spans_csv}', header = true, columns = {SPAN_COLUMNS})), "
+        "instants as (select span_id, market_code, channel, start_at as instant_at from spans), "
+        "positions as ({{ business_positions('instants', ['span_id']) }}), "
+        "targets as (select cast(spans.span_id as varchar) as span_key, spans.market_code, spans.channel, "
+        "positions.business_position + spans.target_seconds as target_position "
+        "from spans inner join positions on spans.span_id = positions.span_id), "
+        "reached as ({{ business_instants_at('targets', 'span_key') }}) "
+        "select span_key, strftime(instant_at, '%Y-%m-%d %H:%M:%S') as due_at from reached"
+    )
+    return {
+        int(r["span_key"]): datetime.fromisoformat(r["due_at"]) if r["due_at"] else None for r in _show(built, sql)
+    }
 
 
 def test_random_spans_match_the_reference(built: Built, clocks: dict[str, BusinessClock], tmp_path: Path) -> None:
@@ -133,6 +165,55 @@ def test_random_spans_match_the_reference(built: Built, clocks: dict[str, Busine
         if engine.get(k) != clocks[m].business_seconds(c, a, b)
     ]
     assert wrong == [], wrong[:5]
+
+
+def test_random_due_times_match_the_reference(
+    built: Built, clocks: dict[str, BusinessClock], tmp_path: Path
+) -> None:
+    """The inverse look-up: the due time of a target is the earliest instant the reference clock
+    has counted the target's business seconds (targets from a second to a business year, DST and
+    holidays included)."""
+    rng = random.Random(20240331)
+    origin = datetime(2023, 1, 1)
+    starts = []
+    for k in range(2000):
+        market = rng.choice(sorted(clocks))
+        start = origin + timedelta(seconds=rng.randrange(3 * 365 * 86400))
+        # up to about a year of business time (8M business seconds at 9 h a weekday): inside the calendar
+        target = rng.choice((rng.randrange(1, 3600), rng.randrange(1, 5 * 86400), rng.randrange(1, 8_000_000)))
+        starts.append((k, market, rng.choice(CHANNELS), start, target))
+    due = _due(built, starts, tmp_path)
+    wrong = []
+    for k, market, channel, start, target in starts:
+        at = due.get(k)
+        clock = clocks[market]
+        if at is None or clock.business_seconds(channel, start, at) != target or (
+            clock.business_seconds(channel, start, at - timedelta(seconds=1)) >= target
+        ):
+            wrong.append((k, market, channel, start, target, at))
+    assert wrong == [], wrong[:5]
+
+
+def test_sla_clocks_match_the_reference(built: Built, clocks: dict[str, BusinessClock]) -> None:
+    """Every business-hours SLA clock of fct_ticket_slas: elapsed business seconds up to achievement
+    (or the as-of time) and the due time agree with the reference clock; breaches follow from them."""
+    con = duckdb.connect(str(built.db), read_only=True)
+    try:
+        rows = con.execute(
+            "select sla_key, market_code, channel, started_at, due_at, achieved_at, as_of_at, elapsed_seconds, "
+            "target_minutes, is_breached from fct_ticket_slas where is_business_hours"
+        ).fetchall()
+    finally:
+        con.close()
+    checked = 0
+    for key, market, channel, started, due, achieved, as_of, elapsed, target_minutes, breached in rows:
+        clock = clocks[market]
+        end = max(achieved or as_of, started)
+        assert elapsed == clock.business_seconds(channel, started, end), (key, started, end)
+        assert clock.business_seconds(channel, started, due) == target_minutes * 60, (key, started, due)
+        assert breached == (elapsed > target_minutes * 60), key
+        checked += 1
+    assert checked > 200
 
 
 def test_the_holiday_seed_is_what_the_holidays_package_gives() -> None:

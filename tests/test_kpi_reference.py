@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
+from business_time_reference import BusinessClock, Opening
 from fixtures.scenarios import SCENARIOS
 from fixtures.warehouse import Built, Warehouses
 
@@ -87,6 +88,62 @@ def _read_raw(raw: Path, table: str) -> list[dict]:
     return list(best.values())
 
 
+def _creation_priorities(raw: Path) -> dict[str, str]:
+    """Priority of the earliest version of each ticket (the SLA policy is chosen at creation)."""
+    con = duckdb.connect()
+    rows = con.execute(
+        f"select ticket_id, priority, _loaded_at, updated_at from read_parquet('{raw}/helpdesk/tickets/*.parquet')"
+    ).fetchall()
+    con.close()
+    first: dict[str, tuple] = {}
+    for ticket_id, priority, loaded_at, updated_at in rows:
+        rank = (loaded_at, updated_at or dt.datetime.min)
+        if ticket_id not in first or rank < first[ticket_id][0]:
+            first[ticket_id] = (rank, priority)
+    return {k: v[1] for k, v in first.items()}
+
+
+def _seed(name: str) -> list[dict[str, str]]:
+    with open(ROOT / "seeds" / f"{name}.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _business_clocks() -> dict[str, BusinessClock]:
+    """Business clocks of the shipped markets from the shipped seeds (the demo lands no reference data)."""
+    zones = {r["market_code"]: r["timezone"] for r in _seed("markets")}
+    hours = _seed("business_hours")
+    closed = [r for r in _seed("public_holidays") if r["is_closed"] == "true"]
+    return {
+        m: BusinessClock(
+            zone,
+            [
+                Opening(h["channel"], int(h["iso_weekday"]), h["opens_at"], h["closes_at"],
+                        dt.date.fromisoformat(h["valid_from"]))
+                for h in hours if h["market_code"] == m
+            ],
+            [dt.date.fromisoformat(r["holiday_date"]) for r in closed if r["market_code"] == m],
+        )
+        for m, zone in zones.items()
+    }  # fmt: skip
+
+
+def _sla_policy(ticket: dict, metric: str, priority: str, created_local: dt.date) -> dict[str, str] | None:
+    """The shipped policy of a ticket for a metric: most specific, then the latest valid_from."""
+    matches = [
+        p
+        for p in _seed("sla_policies")
+        if p["metric"] == metric
+        and p["market_code"] in ("*", ticket["market_code"])
+        and p["channel"] in ("all", ticket["channel"])
+        and p["priority"] in ("all", priority)
+        and dt.date.fromisoformat(p["valid_from"]) <= created_local
+    ]
+    specific = lambda p: (  # noqa: E731
+        (p["market_code"] != "*") * 4 + (p["channel"] != "all") * 2 + (p["priority"] != "all"), p["valid_from"]
+    )
+    return max(matches, key=specific) if matches else None
+
+
 def _timezones() -> dict[str, ZoneInfo]:
     with open(ROOT / "seeds" / "markets.csv", newline="") as f:
         return {r["market_code"]: ZoneInfo(r["timezone"]) for r in csv.DictReader(f)}
@@ -96,6 +153,7 @@ class Reference:
     """Per-KPI numerators and denominators computed from raw rows in Python."""
 
     def __init__(self, raw: Path) -> None:
+        self.raw = raw
         self.tz = _timezones()
         self.all_calls = _read_raw(raw, "telephony/calls")
         self.calls = [c for c in self.all_calls if c["direction"] == "inbound"]
@@ -135,6 +193,9 @@ class Reference:
                 e["status_from"] in final and e["status_to"] in ("new", "open", "pending", "on_hold") for e in changes
             )
             t["date"] = self.local_date(t["created_at"], t["market_code"])
+            t["resolved_at"] = t["solved_at"] if t["status"] in final else None
+            t["solved_date"] = self.local_date(t["solved_at"], t["market_code"]) if t["resolved_at"] else None
+        self._prepare_business_time()
         # contacts: incoming calls + tickets
         self.contacts = [
             {
@@ -182,6 +243,35 @@ class Reference:
             n["date"] = self.local_date(n["responded_at"], n["market_code"])
         for o in self.orders:
             o["date"] = self.local_date(o["ordered_at"], o["market_code"])
+
+    def _prepare_business_time(self) -> None:
+        """Business seconds, outside-hours calls and SLA outcomes (pending clocks decided by nothing)."""
+        clocks = _business_clocks()
+        priorities = _creation_priorities(self.raw)
+        as_of = max(r["_loaded_at"] for r in (*self.tickets, *self.events))
+        for c in self.calls:
+            c["outside_hours"] = not clocks[c["market_code"]].is_open("phone", c["started_at"])
+        for t in self.tickets:
+            clock = clocks[t["market_code"]]
+            created = t["created_at"]
+            t["first_reply_business"] = (
+                clock.business_seconds(t["channel"], created, t["first_reply_at"]) if t["first_reply_at"] else None
+            )
+            t["resolution_business"] = (
+                clock.business_seconds(t["channel"], created, t["resolved_at"]) if t["resolved_at"] else None
+            )
+            for metric, achieved in (("first_reply", t["first_reply_at"]), ("resolution", t["resolved_at"])):
+                policy = _sla_policy(t, metric, priorities.get(t["ticket_id"], t["priority"]), t["date"])
+                outcome = None
+                if policy is not None:
+                    end = max(achieved or as_of, created)
+                    target = int(policy["target_minutes"]) * 60
+                    if policy["business_hours"] == "true":
+                        elapsed = clock.business_seconds(t["channel"], created, end)
+                    else:
+                        elapsed = int((end - created).total_seconds())
+                    outcome = "breached" if elapsed > target else ("achieved" if achieved else None)
+                t[f"sla_{metric}"] = outcome
 
     # -- KPI formulas: return (numerator, denominator) for rows whose local date passes `in_period`
     def kpi(self, code: str, market: str, in_period: Callable[[dt.date], bool]) -> tuple[float | None, float]:
@@ -237,6 +327,21 @@ class Reference:
         if code == "interactions_per_order":
             orders = [o for o in self.orders if o["market_code"] == market and in_period(o["date"])]
             return (len(contacts) if orders else None), len(orders)
+        if code == "first_response_time_business":
+            known = [t for t in tickets if t["first_reply_business"] is not None]
+            return sum(t["first_reply_business"] for t in known), len(known)
+        if code == "avg_resolution_time_business":
+            solved = [
+                t for t in self.tickets
+                if t["market_code"] == market and t["solved_date"] and in_period(t["solved_date"])
+            ]  # fmt: skip
+            return sum(t["resolution_business"] for t in solved), len(solved)
+        if code in ("sla_attainment_first_reply", "sla_attainment_resolution"):
+            metric = code.removeprefix("sla_attainment_")
+            decided = [t for t in tickets if t[f"sla_{metric}"] is not None]
+            return sum(1 for t in decided if t[f"sla_{metric}"] == "achieved"), len(decided)
+        if code == "calls_outside_hours_share":
+            return sum(1 for c in incoming if c["outside_hours"]), len(incoming)
         raise KeyError(code)
 
 
@@ -248,6 +353,9 @@ SCALE = {
     "csat": 100,
     "reopen_rate": 100,
     "nps": 100,
+    "sla_attainment_first_reply": 100,
+    "sla_attainment_resolution": 100,
+    "calls_outside_hours_share": 100,
 }
 CHECKED_KPIS = (
     "service_level",
@@ -261,6 +369,11 @@ CHECKED_KPIS = (
     "reopen_rate",
     "nps",
     "interactions_per_order",
+    "first_response_time_business",
+    "avg_resolution_time_business",
+    "sla_attainment_first_reply",
+    "sla_attainment_resolution",
+    "calls_outside_hours_share",
 )
 
 
@@ -327,7 +440,7 @@ def test_every_defined_kpi_is_in_kpi_metrics(built: Built) -> None:
         with_value = {
             r[0] for r in con.execute("select distinct kpi_code from kpi_metrics where value is not null").fetchall()
         }
-    assert len(defined) == 23
+    assert len(defined) == 28
     assert defined == present
     assert defined == with_value, f"KPIs never computed: {sorted(defined - with_value)}"
 

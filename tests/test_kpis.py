@@ -42,7 +42,7 @@ def _kpi_metrics_channels() -> set[str]:
 
 
 def test_catalogue_loads_every_kpi_once(catalogue):
-    assert len(catalogue.kpis) == 23
+    assert len(catalogue.kpis) == 28
     assert len(set(catalogue.codes)) == len(catalogue.codes)
     assert catalogue.kpi("nps").scale == 100
     with pytest.raises(KeyError, match="not in the catalogue"):

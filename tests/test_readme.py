@@ -60,6 +60,9 @@ def test_catalogue_lists_every_kpi_code_of_the_spec():
         "cost_per_resolution", "csat", "nps", "ces", "esat", "interactions_per_order", "first_response_time",
         "avg_resolution_time", "ticket_resolution_rate", "reopen_rate", "escalation_rate", "pre_sales_share",
         "churn_rate",
+        # business hours and SLA policies
+        "first_response_time_business", "avg_resolution_time_business", "sla_attainment_first_reply",
+        "sla_attainment_resolution", "calls_outside_hours_share",
     }  # fmt: skip
     assert set(kpis.load(ROOT).codes) == spec_codes
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

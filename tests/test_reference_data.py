@@ -122,6 +122,9 @@ GOOD_REFERENCE = {
     "markets": MARKETS_HEADER + ISRAEL,
     "fx_rates": "rate_month,currency,eur_per_unit\n2024-05-01,RON,0.25\n",
     "kpi_targets": "market_code,kpi_code,target_value\nRO,service_level,95\nIL,csat,90\n",
+    # a new Romanian policy (empty priority: all) and an override of the shipped chat first reply
+    "sla_policies": "market_code,channel,priority,metric,target_minutes,business_hours,valid_from\n"
+    "ro,email,,first_reply,30,true,2024-01-01\n*,chat,all,first_reply,15,false,2000-01-01\n",
 }
 BAD_REFERENCE = {
     "markets": MARKETS_HEADER
@@ -209,6 +212,15 @@ def test_landed_rows_override_the_shipped_defaults_by_key(landed: dict[str, Land
     assert targets[("PL", "service_level")][1] == "shipped"  # the other shipped rows stay
     shipped = good.query("select count(*) from main.kpi_targets")[0][0]
     assert good.query("select count(*) from main.stg_reference__kpi_targets") == [(shipped + 1,)]
+    policies = good.query(
+        "select policy_key, target_minutes, business_hours, specificity, origin from main.stg_reference__sla_policies"
+    )
+    by_key = {k: rest for k, *rest in policies}
+    assert by_key["RO|email|all|first_reply|2024-01-01"] == [30, True, 6, "landed"]  # codes normalised
+    assert by_key["*|chat|all|first_reply|2000-01-01"] == [15, False, 2, "landed"]  # replaces the shipped 10
+    assert by_key["*|all|urgent|first_reply|2000-01-01"][-1] == "shipped"
+    shipped_policies = good.query("select count(*) from main.sla_policies")[0][0]
+    assert len(policies) == shipped_policies + 1
     markets = good.query("select market_code, origin from main.stg_reference__markets order by market_code")
     assert ("IL", "landed") in markets and ("RO", "shipped") in markets
 

@@ -62,18 +62,34 @@ day_totals as (
 
 grid as (
 
+    -- every day of every market and channel: the open days' totals plus a zero for each day,
+    -- summed (a union and one aggregation, no join: planners without statistics on freshly built
+    -- tables pick nested loops for a day-by-day left join)
     select
-        market_channels.market_code,
-        market_channels.channel,
-        utc_days.utc_day,
-        coalesce(day_totals.open_seconds, 0) as open_seconds
-    from market_channels
-    cross join utc_days
-    left join day_totals
-        on
-            market_channels.market_code = day_totals.market_code
-            and market_channels.channel = day_totals.channel
-            and utc_days.utc_day = day_totals.utc_day
+        market_code,
+        channel,
+        utc_day,
+        sum(open_seconds) as open_seconds
+    from (
+        select
+            market_code,
+            channel,
+            utc_day,
+            open_seconds
+        from day_totals
+        union all
+        select
+            market_channels.market_code,
+            market_channels.channel,
+            utc_days.utc_day,
+            0 as open_seconds
+        from market_channels
+        cross join utc_days
+    ) as day_rows
+    group by
+        market_code,
+        channel,
+        utc_day
 
 ),
 

@@ -42,7 +42,10 @@ final as (
         case when is_answered then coalesce(queue_seconds, 0) else 0 end as queue_seconds_answered,
         case when is_incoming then handle_seconds else 0 end as handle_seconds_incoming,
         case when is_answered then agent_handle_seconds else 0 end as agent_handle_seconds_answered,
-        case when is_answered then talk_hold_seconds else 0 end as talk_hold_seconds_answered
+        case when is_answered then talk_hold_seconds else 0 end as talk_hold_seconds_answered,
+        -- outside hours is unknown (null) for a market without business hours: counted in neither
+        case when is_incoming and is_outside_hours then 1 else 0 end as calls_incoming_outside_hours,
+        case when is_incoming and is_outside_hours is not null then 1 else 0 end as calls_incoming_hours_known
     from offered_calls
 
 )

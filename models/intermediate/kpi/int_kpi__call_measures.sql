@@ -45,7 +45,9 @@ expanded as (
         call_facts.queue_seconds_answered,
         call_facts.handle_seconds_incoming,
         call_facts.agent_handle_seconds_answered,
-        call_facts.talk_hold_seconds_answered
+        call_facts.talk_hold_seconds_answered,
+        call_facts.calls_incoming_outside_hours,
+        call_facts.calls_incoming_hours_known
     from call_facts
     cross join grains
     cross join channel_scopes
@@ -72,7 +74,9 @@ final as (
         sum(queue_seconds_answered) as queue_seconds_answered,
         sum(handle_seconds_incoming) as handle_seconds_incoming,
         sum(agent_handle_seconds_answered) as agent_handle_seconds_answered,
-        sum(talk_hold_seconds_answered) as talk_hold_seconds_answered
+        sum(talk_hold_seconds_answered) as talk_hold_seconds_answered,
+        sum(calls_incoming_outside_hours) as calls_incoming_outside_hours,
+        sum(calls_incoming_hours_known) as calls_incoming_hours_known
     from expanded
     group by
         period_grain,

@@ -7,9 +7,49 @@
 
 with
 
-tickets as (
+enriched_tickets as (
 
     select * from {{ ref('int_tickets__enriched') }}
+
+),
+
+slas as (
+
+    select * from {{ ref('int_tickets__slas') }}
+
+),
+
+sla_outcomes as (
+
+    -- decided clocks only: achieved in time or breached; a pending clock or one without a business
+    -- calendar counts in neither numerator nor denominator
+    select
+        ticket_id,
+        max(case when sla_metric = 'first_reply' and sla_status = 'achieved' then 1 else 0 end)
+            as sla_first_reply_met,
+        max(case when sla_metric = 'first_reply' and sla_status in ('achieved', 'breached') then 1 else 0 end)
+            as sla_first_reply_decided,
+        max(case when sla_metric = 'resolution' and sla_status = 'achieved' then 1 else 0 end)
+            as sla_resolution_met,
+        max(case when sla_metric = 'resolution' and sla_status in ('achieved', 'breached') then 1 else 0 end)
+            as sla_resolution_decided
+    from slas
+    where sla_metric in ('first_reply', 'resolution')
+    group by ticket_id
+
+),
+
+tickets as (
+
+    select
+        enriched_tickets.*,
+        coalesce(sla_outcomes.sla_first_reply_met, 0) as sla_first_reply_met,
+        coalesce(sla_outcomes.sla_first_reply_decided, 0) as sla_first_reply_decided,
+        coalesce(sla_outcomes.sla_resolution_met, 0) as sla_resolution_met,
+        coalesce(sla_outcomes.sla_resolution_decided, 0) as sla_resolution_decided
+    from enriched_tickets
+    left join sla_outcomes
+        on enriched_tickets.ticket_id = sla_outcomes.ticket_id
 
 ),
 
@@ -33,7 +73,15 @@ created_facts as (
         case when is_reopened then 1 else 0 end as tickets_reopened,
         case when is_escalated then 1 else 0 end as tickets_escalated,
         0 as tickets_solved,
-        0 as resolution_seconds_sum
+        0 as resolution_seconds_sum,
+        0 as first_reply_business_seconds_sum,
+        0 as tickets_first_replied_business,
+        0 as resolution_business_seconds_sum,
+        0 as tickets_solved_business,
+        0 as sla_first_reply_met,
+        0 as sla_first_reply_decided,
+        sla_resolution_met,
+        sla_resolution_decided
     from tickets
 
 ),
@@ -59,7 +107,15 @@ first_reply_facts as (
         0 as tickets_reopened,
         0 as tickets_escalated,
         0 as tickets_solved,
-        0 as resolution_seconds_sum
+        0 as resolution_seconds_sum,
+        coalesce(first_reply_business_seconds, 0) as first_reply_business_seconds_sum,
+        case when first_reply_business_seconds is not null then 1 else 0 end as tickets_first_replied_business,
+        0 as resolution_business_seconds_sum,
+        0 as tickets_solved_business,
+        sla_first_reply_met,
+        sla_first_reply_decided,
+        0 as sla_resolution_met,
+        0 as sla_resolution_decided
     from tickets
 
 ),
@@ -84,7 +140,15 @@ solved_facts as (
         0 as tickets_reopened,
         0 as tickets_escalated,
         1 as tickets_solved,
-        resolution_seconds as resolution_seconds_sum
+        resolution_seconds as resolution_seconds_sum,
+        0 as first_reply_business_seconds_sum,
+        0 as tickets_first_replied_business,
+        coalesce(resolution_business_seconds, 0) as resolution_business_seconds_sum,
+        case when resolution_business_seconds is not null then 1 else 0 end as tickets_solved_business,
+        0 as sla_first_reply_met,
+        0 as sla_first_reply_decided,
+        0 as sla_resolution_met,
+        0 as sla_resolution_decided
     from tickets
     -- only tickets whose current status is solved or closed have a resolution time
     where resolution_seconds is not null

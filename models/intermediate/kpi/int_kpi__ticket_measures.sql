@@ -44,7 +44,15 @@ expanded as (
         ticket_facts.tickets_reopened,
         ticket_facts.tickets_escalated,
         ticket_facts.tickets_solved,
-        ticket_facts.resolution_seconds_sum
+        ticket_facts.resolution_seconds_sum,
+        ticket_facts.first_reply_business_seconds_sum,
+        ticket_facts.tickets_first_replied_business,
+        ticket_facts.resolution_business_seconds_sum,
+        ticket_facts.tickets_solved_business,
+        ticket_facts.sla_first_reply_met,
+        ticket_facts.sla_first_reply_decided,
+        ticket_facts.sla_resolution_met,
+        ticket_facts.sla_resolution_decided
     from ticket_facts
     cross join grains
     cross join channel_scopes
@@ -69,7 +77,15 @@ final as (
         sum(tickets_reopened) as tickets_reopened,
         sum(tickets_escalated) as tickets_escalated,
         sum(tickets_solved) as tickets_solved,
-        sum(resolution_seconds_sum) as resolution_seconds_sum
+        sum(resolution_seconds_sum) as resolution_seconds_sum,
+        sum(first_reply_business_seconds_sum) as first_reply_business_seconds_sum,
+        sum(tickets_first_replied_business) as tickets_first_replied_business,
+        sum(resolution_business_seconds_sum) as resolution_business_seconds_sum,
+        sum(tickets_solved_business) as tickets_solved_business,
+        sum(sla_first_reply_met) as sla_first_reply_met,
+        sum(sla_first_reply_decided) as sla_first_reply_decided,
+        sum(sla_resolution_met) as sla_resolution_met,
+        sum(sla_resolution_decided) as sla_resolution_decided
     from expanded
     group by
         period_grain,
