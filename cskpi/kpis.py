@@ -8,6 +8,7 @@ as the macro resolves them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -51,6 +52,9 @@ class Kpi:
     # SQL predicate over the measures: when false the KPI's input is absent or unknown for the
     # row, so value and numerator are null (unknown is not zero); None: always measured.
     known_when: str | None = None
+    # the KPI this one is another view of (business hours or SLA of a calendar KPI): the report
+    # and the dashboard show it right after that one
+    twin_of: str | None = None
 
     def null_without(self, present: set[str]) -> tuple[str, ...] | None:
         """The first input group none of whose tables is in ``present`` (the KPI is then null)."""
@@ -75,6 +79,26 @@ class Catalogue:
     @property
     def codes(self) -> tuple[str, ...]:
         return tuple(k.code for k in self.kpis)
+
+    def with_twins(self, codes: Sequence[str]) -> tuple[str, ...]:
+        """``codes`` in their order, each followed by its twins (``twin_of``, catalogue order), so a
+        calendar KPI and its business-hours and SLA views are read side by side."""
+        listed = set(codes)
+        twin_of = {k.code: k.twin_of for k in self.kpis}
+        out: list[str] = []
+
+        def add(code: str) -> None:
+            if code in out:
+                return
+            out.append(code)
+            for kpi in self.kpis:
+                if kpi.twin_of == code:
+                    add(kpi.code)
+
+        for code in codes:
+            if twin_of.get(code) not in listed:  # a twin of a listed KPI goes after it
+                add(code)
+        return tuple(out)
 
 
 def _bounds(raw: list[float | None]) -> tuple[float | None, float | None]:
@@ -114,6 +138,7 @@ def parse(block: dict[str, Any]) -> Catalogue:
                 source=tuple(k["source"]),
                 inputs=tuple(tuple(group) for group in k.get("inputs", ())),
                 known_when=k.get("known_when"),
+                twin_of=k.get("twin_of"),
             )
         )
     return Catalogue(units=units, kpis=tuple(kpis), sources=dict(block["sources"]))

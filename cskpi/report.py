@@ -145,10 +145,12 @@ def fetch_diagnostics(con: duckdb.DuckDBPyConnection, month: str, market: str | 
 
 
 def kpi_codes(all_kpis: bool = False) -> tuple[str, ...]:
-    """The KPIs of the summary in reading order; ``all_kpis`` appends the rest in catalogue order."""
+    """The KPIs of the summary in reading order, each followed by its twins (business hours, SLA);
+    ``all_kpis`` appends the rest in catalogue order."""
+    summary = catalogue().with_twins(SUMMARY_KPIS)
     if not all_kpis:
-        return SUMMARY_KPIS
-    return SUMMARY_KPIS + tuple(c for c in catalogue().codes if c not in SUMMARY_KPIS)
+        return summary
+    return summary + tuple(c for c in catalogue().codes if c not in summary)
 
 
 def summarise(

@@ -23,6 +23,7 @@ import duckdb  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from cskpi.formatting import format_change, format_period, format_value, target_caption  # noqa: E402
+from cskpi.kpis import catalogue  # noqa: E402
 from dashboard import charts, data  # noqa: E402
 
 # Tiles and charts in reading order (the rest of the KPIs follow alphabetically).
@@ -67,8 +68,11 @@ TILES_PER_ROW = 4
 
 
 def _order(codes: list[str]) -> list[str]:
+    """Reading order; a KPI's twins (business hours, SLA: twin_of in the catalogue) right after it."""
     rank = {c: i for i, c in enumerate(KPI_ORDER)}
-    return sorted(codes, key=lambda c: (rank.get(c, len(rank)), c))
+    present = set(codes)
+    ordered = catalogue().with_twins(sorted(codes, key=lambda c: (rank.get(c, len(rank)), c)))
+    return [c for c in ordered if c in present]
 
 
 def _param_date(name: str) -> dt.date | None:

@@ -9,8 +9,9 @@ import json
 import random
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
@@ -214,6 +215,63 @@ def test_sla_clocks_match_the_reference(built: Built, clocks: dict[str, Business
         assert breached == (elapsed > target_minutes * 60), key
         checked += 1
     assert checked > 200
+
+
+def test_the_daily_backlog_is_a_direct_count_of_open_tickets(built: Built) -> None:
+    """kpi_backlog_daily against a plain count: for sampled local days of every market, the tickets
+    created before the local end of the day whose last status change before it leaves them open, by
+    channel, status and age band, and those of them with an SLA clock due and not yet achieved."""
+    con = duckdb.connect(str(built.db), read_only=True)
+    try:
+        zones = dict(con.execute("select market_code, timezone from stg_reference__markets").fetchall())
+        tickets = con.execute("select ticket_id, market_code, channel, created_at, status from fct_tickets").fetchall()
+        changes = con.execute(
+            "select ticket_id, event_at, status_to from stg_helpdesk__ticket_events "
+            "where event_type = 'status_change' and status_to is not null order by event_at, event_id"
+        ).fetchall()
+        clocks = con.execute("select ticket_id, due_at, achieved_at from fct_ticket_slas where due_at is not null")
+        clocks = clocks.fetchall()
+        (as_of,) = con.execute("select max(loaded_at) from int_tickets__enriched").fetchone()
+        backlog = {
+            (m, c, d, s, b): (n, p)
+            for m, c, d, s, b, n, p in con.execute("select * from kpi_backlog_daily").fetchall()
+        }
+    finally:
+        con.close()
+    history: dict[str, list[tuple[datetime, str]]] = {}
+    for ticket_id, at, status in changes:
+        history.setdefault(ticket_id, []).append((at, status))
+    due: dict[str, list[tuple[datetime, datetime | None]]] = {}
+    for ticket_id, due_at, achieved_at in clocks:
+        due.setdefault(ticket_id, []).append((due_at, achieved_at))
+    rng = random.Random(7)
+    checked = 0
+    for market, zone in sorted(zones.items()):
+        days = sorted({d for m, _, d, _, _ in backlog if m == market})
+        if not days:
+            continue
+        for day in rng.sample(days, min(6, len(days))) + [days[-1]]:
+            local_end = datetime.combine(day + timedelta(days=1), datetime.min.time(), ZoneInfo(zone))
+            end = local_end.astimezone(UTC).replace(tzinfo=None)
+            expected: dict[tuple, list[int]] = {}
+            for ticket_id, m, channel, created, current in tickets:
+                if m != market or created >= end:
+                    continue
+                past = [s for at, s in history.get(ticket_id, []) if at < end]
+                status = past[-1] if past else ("new" if ticket_id in history else current)
+                if status not in ("new", "open", "pending", "on_hold"):
+                    continue
+                age = (end - created).total_seconds() / 86400
+                band = "0-1" if age <= 1 else "1-3" if age <= 3 else "3-7" if age <= 7 else "7+"
+                late = any(d < end and (a is None or a >= end) for d, a in due.get(ticket_id, []))
+                counts = expected.setdefault((market, channel, day, status, band), [0, 0])
+                counts[0] += 1
+                counts[1] += late
+            got = {k: list(v) for k, v in backlog.items() if k[0] == market and k[2] == day}
+            assert got == expected, (market, day)
+            checked += 1
+    assert checked >= 10
+    assert end <= as_of + timedelta(days=1)
 
 
 def test_the_holiday_seed_is_what_the_holidays_package_gives() -> None:

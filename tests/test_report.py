@@ -179,14 +179,14 @@ def test_text_report_for_people(db):
     cpi = next(line for line in lines if line.startswith(KPI_NAMES["cost_per_interaction"]))
     assert "€7.25" in cpi
     assert f"Legend: {TARGET_LEGEND[0]}" in text and TARGET_LEGEND[1] in text
-    assert all(KPI_NAMES[code] in text for code in SUMMARY_KPIS)
+    assert all(KPI_NAMES[code] in text for code in kpi_codes())
     assert "Diagnostics for 2024-10" in text and "Slow | rare [high]" in text
 
 
 def test_csv_carries_raw_and_formatted_values(db):
     rows = list(csv.DictReader(io.StringIO(report(db, month="2024-10", fmt="csv"))))
     assert rows and list(rows[0]) == list(COLUMNS)
-    assert len(rows) == 2 * len(SUMMARY_KPIS)  # every market x KPI, unknown ones included
+    assert len(rows) == 2 * len(kpi_codes())  # every market x KPI, unknown ones included
     by_key = {(r["market_code"], r["kpi_code"]): r for r in rows}
     pl_csat = by_key[("PL", "csat")]
     assert (pl_csat["value"], pl_csat["value_formatted"]) == ("66.0", "66.0%")
@@ -244,7 +244,7 @@ def test_markdown_is_a_proper_table(db):
     assert header == ["KPI", "PL", "change", "RO", "change"]
     assert all(re.fullmatch(r":?-{3,}:?", c) for c in separator) and len(separator) == len(header)
     assert all(len(row) == len(header) for row in body)
-    assert [row[0] for row in body] == [KPI_NAMES[c] for c in SUMMARY_KPIS]
+    assert [row[0] for row in body] == [KPI_NAMES[c] for c in kpi_codes()]
     csat = next(row for row in body if row[0] == KPI_NAMES["csat"])
     assert csat == [KPI_NAMES["csat"], r"66.0%\*", "-4.0 pp", "n/a", "n/a"]  # * escaped: no emphasis
     # the table is one block: a blank line before it, none inside it
@@ -255,8 +255,26 @@ def test_markdown_is_a_proper_table(db):
     assert r"Slow \| rare" in text and r"Act \*now\*" in text  # a finding's | and * do not break markdown
 
 
+def test_twins_follow_the_kpi_they_are_a_view_of():
+    # the business-hours and SLA views of first response time are read next to it, in catalogue order
+    summary = kpi_codes()
+    at = summary.index("first_response_time")
+    assert summary[at : at + 3] == ("first_response_time", "first_response_time_business", "sla_attainment_first_reply")
+    assert [c for c in summary if c not in ("first_response_time_business", "sla_attainment_first_reply")] == list(
+        SUMMARY_KPIS
+    )
+    every = kpi_codes(all_kpis=True)
+    at = every.index("avg_resolution_time")
+    assert every[at : at + 3] == ("avg_resolution_time", "avg_resolution_time_business", "sla_attainment_resolution")
+    # twins listed before their KPI still move behind it; unknown codes pass through
+    cat = kpis.catalogue()
+    assert cat.with_twins(["sla_attainment_first_reply", "csat", "first_response_time", "old_kpi"]) == (
+        "csat", "first_response_time", "first_response_time_business", "sla_attainment_first_reply", "old_kpi",
+    )  # fmt: skip
+
+
 def test_all_kpis_adds_the_rest_of_the_catalogue(db):
-    assert kpi_codes(all_kpis=True)[: len(SUMMARY_KPIS)] == SUMMARY_KPIS
+    assert kpi_codes(all_kpis=True)[: len(kpi_codes())] == kpi_codes()
     assert set(kpi_codes(all_kpis=True)) == set(kpis.catalogue().codes)
     rows = list(csv.DictReader(io.StringIO(report(db, month="2024-10", fmt="csv", all_kpis=True))))
     assert len(rows) == 2 * len(kpis.catalogue().codes)
