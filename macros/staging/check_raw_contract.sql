@@ -17,7 +17,13 @@
     {%- set absent = [] -%}
     {%- set nodes = [] -%}
     {%- for node in graph.sources.values() | sort(attribute='unique_id') -%}
-        {#- reference tables are optional; models/staging/reference checks the present ones -#}
+        {%- if node.package_name == project_name and node.source_name == 'reference' and target.type != 'duckdb' -%}
+            {#- reference tables are optional (models/staging/reference checks the present ones), but
+                they are looked up here, before the model threads start: dbt adds a schema's relations
+                to its cache one by one, and a thread asking meanwhile sees only part of them (a landed
+                reference table then read as absent) -#}
+            {%- do adapter.get_relation(database=node.database, schema=node.schema, identifier=node.identifier) -%}
+        {%- endif -%}
         {%- if node.package_name == project_name and node.source_name != 'reference' -%}
             {%- do nodes.append(node) -%}
             {%- if not raw_node_present(node) -%}
